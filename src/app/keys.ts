@@ -1,0 +1,77 @@
+/** Projects, API keys and authentication. Keys are stored as SHA-256 digests; the secret is shown once. */
+import { AppError, invalid } from '../domain/errors.js';
+import type { ApiKey, Project, Store } from '../storage/store.js';
+import type { Clock } from './clock.js';
+import type { Principal } from './context.js';
+import { hashSecret, newApiKeySecret, newId, newPingKey, sameDigest } from './secrets.js';
+
+export const MIN_BOOTSTRAP_KEY_LENGTH = 20;
+
+export interface CreatedKey {
+  key: ApiKey;
+  /** The secret; returned once, never stored. */
+  secret: string;
+}
+
+export async function createApiKey(
+  store: Store,
+  clock: Clock,
+  projectId: string,
+  options: { readOnly?: boolean; name?: string; secret?: string } = {},
+): Promise<CreatedKey> {
+  const secret = options.secret ?? newApiKeySecret();
+  const key: ApiKey = {
+    id: newId('key'),
+    projectId,
+    name: options.name ?? (options.readOnly ? 'read-only key' : 'read-write key'),
+    prefix: secret.slice(0, 8),
+    readOnly: options.readOnly ?? false,
+    createdAt: clock.now(),
+  };
+  await store.createApiKey({ ...key, hash: hashSecret(secret) });
+  return { key, secret };
+}
+
+export async function createProject(store: Store, clock: Clock, name: string): Promise<Project> {
+  const project: Project = { id: newId('prj'), name, pingKey: newPingKey(), createdAt: clock.now() };
+  await store.createProject(project);
+  return project;
+}
+
+export interface BootstrapResult {
+  project: Project;
+  /** Set only when this call created the admin key from a fresh secret, which must be shown once. */
+  printableSecret: string | null;
+}
+
+/**
+ * On an empty database: creates the default project and an admin (read-write) key. With `bootstrapKey` set,
+ * that value becomes the key (and is created on a non-empty database too if no key has it), so automation
+ * can start many nodes with one known key. Returns null when nothing needed doing.
+ */
+export async function bootstrap(store: Store, clock: Clock, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
+  if (bootstrapKey !== undefined && bootstrapKey.length < MIN_BOOTSTRAP_KEY_LENGTH) {
+    throw invalid('OVERDUE_BOOTSTRAP_API_KEY', `must be at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters`);
+  }
+  if ((await store.countProjects()) > 0) {
+    if (bootstrapKey === undefined || (await store.findApiKeyByHash(hashSecret(bootstrapKey)))) return null;
+    throw invalid('OVERDUE_BOOTSTRAP_API_KEY', 'the database already has projects but none has this key; create keys with `overdue keys create`');
+  }
+  const project = await createProject(store, clock, 'Default');
+  const created = await createApiKey(store, clock, project.id, { name: 'admin', secret: bootstrapKey });
+  return { project, printableSecret: bootstrapKey === undefined ? created.secret : null };
+}
+
+/** The principal for a presented secret; throws `unauthorized` for unknown keys. */
+export async function authenticate(store: Store, secret: string | undefined): Promise<Principal> {
+  if (!secret) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+  const digest = hashSecret(secret);
+  const key = await store.findApiKeyByHash(digest);
+  // The lookup is by digest, so timing reveals nothing about the secret; the comparison guards the index anyway.
+  if (!key || !sameDigest(key.hash, digest)) throw new AppError('unauthorized', 'invalid API key');
+  return { projectId: key.projectId, keyId: key.id, readOnly: key.readOnly };
+}
+
+export function requireWrite(principal: Principal): void {
+  if (principal.readOnly) throw new AppError('forbidden', 'this API key is read-only');
+}

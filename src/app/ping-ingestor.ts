@@ -1,0 +1,90 @@
+/**
+ * Group commit for pings: requests arriving in the same turn of the event loop share one transaction, and
+ * each is answered only after that transaction commits. Up to `maxInFlight` batches commit at once, so a
+ * backend whose commit does not block the event loop (PostgreSQL, a worker thread) overlaps them.
+ */
+import type { Monitor } from '../domain/monitor.js';
+import type { PingInput } from '../domain/ping.js';
+import { applyEvent, type MonitorEvent } from '../domain/transitions.js';
+import type { PingOutcome, Store } from '../storage/store.js';
+import { timingOf } from './timing.js';
+
+export interface IngestorOptions {
+  maxBatch?: number;
+  maxInFlight?: number;
+  /** Called after every committed batch with the outcomes (metrics, scheduler wake-ups). */
+  onCommitted?: (pings: PingInput[], outcomes: PingOutcome[]) => void;
+}
+
+interface Pending {
+  ping: PingInput;
+  resolve: (o: PingOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export class PingIngestor {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: IngestorOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  /** Resolves once the ping (and the monitor's new state) is committed. */
+  record(ping: PingInput): Promise<PingOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ping, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.inFlight++;
+    try {
+      const pings = batch.map((p) => p.ping);
+      const outcomes = await this.store.recordPings(pings, decidePing);
+      batch.forEach((p, i) => p.resolve(outcomes[i] as PingOutcome));
+      this.options.onCommitted?.(pings, outcomes);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+  }
+}
+
+export function eventOfPing(ping: PingInput): MonitorEvent {
+  switch (ping.kind) {
+    case 'success':
+      return { type: 'success' };
+    case 'start':
+      return { type: 'start' };
+    case 'fail':
+      return { type: 'fail', exitCode: ping.exitCode };
+    case 'log':
+      return { type: 'log' };
+  }
+}
+
+export function decidePing(monitor: Monitor, ping: PingInput) {
+  return applyEvent(monitor, eventOfPing(ping), ping.receivedAt, timingOf(monitor));
+}

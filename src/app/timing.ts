@@ -1,0 +1,24 @@
+/** Parsed schedules, memoized: the ping path computes one next-expected instant per ping. */
+import type { MonitorConfig } from '../domain/monitor.js';
+import { scheduleOf } from '../domain/monitor-config.js';
+import { nextExpected, type Schedule } from '../domain/schedule.js';
+import type { Timing } from '../domain/transitions.js';
+
+const MAX_ENTRIES = 10_000;
+const schedules = new Map<string, Schedule>();
+
+export function parsedSchedule(config: Pick<MonitorConfig, 'schedule' | 'timezone'>): Schedule {
+  const key = `${config.timezone}\u0000${config.schedule}`;
+  let schedule = schedules.get(key);
+  if (!schedule) {
+    schedule = scheduleOf(config);
+    if (schedules.size >= MAX_ENTRIES) schedules.delete(schedules.keys().next().value as string);
+    schedules.set(key, schedule);
+  }
+  return schedule;
+}
+
+export function timingOf(config: Pick<MonitorConfig, 'schedule' | 'timezone' | 'graceSeconds'>): Timing {
+  const schedule = parsedSchedule(config);
+  return { graceSeconds: config.graceSeconds, next: (after) => nextExpected(schedule, after) };
+}

@@ -1,0 +1,44 @@
+/**
+ * The one typed configuration: environment variables (and CLI flags mapped onto them), validated against a
+ * schema, defaulted, and frozen. Unknown or malformed values fail start-up with a message naming the variable.
+ */
+import Type, { type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { AppError } from '../domain/errors.js';
+
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port' }),
+  HOST: Type.String({ default: '0.0.0.0', description: 'Interface to listen on' }),
+  DATABASE_URL: Type.String({
+    default: 'sqlite://./data/overdue.db',
+    description: 'sqlite://<path> (relative to the working directory) or sqlite:///<absolute path>',
+  }),
+  OVERDUE_BASE_URL: Type.Optional(Type.String({ description: 'Public base URL that ping URLs are built from; default http://localhost:<PORT>' })),
+  OVERDUE_BOOTSTRAP_API_KEY: Type.Optional(Type.String({ minLength: 20, description: 'Admin API key created on first start instead of a random one' })),
+  OVERDUE_SQLITE_SYNC: Type.Enum(['full', 'normal'], {
+    default: 'full',
+    description: 'full: an acknowledged ping survives power loss; normal: it survives a process crash only',
+  }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema> & { OVERDUE_BASE_URL: string }>;
+
+const KEYS = Object.keys(ConfigSchema.properties) as (keyof Static<typeof ConfigSchema>)[];
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Record<string, unknown>;
+  if (!Value.Check(ConfigSchema, converted)) {
+    const first = [...Value.Errors(ConfigSchema, converted)][0];
+    const name = first?.instancePath.replace(/^\//, '') || 'configuration';
+    throw new AppError('validation_error', `${name}: ${first?.message ?? 'invalid'} (got ${JSON.stringify(raw[name])})`, name);
+  }
+  const config = converted as Static<typeof ConfigSchema>;
+  const baseUrl = (config.OVERDUE_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({ ...config, OVERDUE_BASE_URL: baseUrl });
+}

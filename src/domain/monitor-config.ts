@@ -1,0 +1,104 @@
+/**
+ * Turns a create/update request's fields into a valid monitor configuration, or throws an error naming the
+ * field. Shapes (types, lengths) are checked earlier by the route schema; this checks meaning.
+ */
+import { invalid } from './errors.js';
+import { parseDuration } from './duration.js';
+import type { MonitorConfig, MonitorType } from './monitor.js';
+import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
+
+export interface MonitorConfigInput {
+  name?: string;
+  key?: string;
+  type?: MonitorType;
+  schedule?: string;
+  expected_interval_sec?: number;
+  timezone?: string;
+  grace_seconds?: number | string;
+  /** 9n9s spelling of grace_seconds. */
+  grace?: number | string;
+  tags?: string[];
+}
+
+export const DEFAULT_GRACE_SECONDS = 60;
+export const MAX_GRACE_SECONDS = 366 * 86400;
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The config for a new monitor. `key` defaults to a slug of the name (the caller de-duplicates it). */
+export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
+  const name = input.name?.trim() || input.key;
+  if (!name) throw invalid('name', 'required');
+  if (input.schedule === undefined && input.expected_interval_sec === undefined) {
+    throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
+  }
+  return mergeMonitorConfig(
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [] },
+    { ...input, name },
+  );
+}
+
+/** Applies a partial update to an existing config. Throws on any invalid field; the existing config is untouched. */
+export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigInput): MonitorConfig {
+  if (input.schedule !== undefined && input.expected_interval_sec !== undefined) {
+    throw invalid('schedule', 'give either "schedule" or "expected_interval_sec", not both');
+  }
+  if (input.grace_seconds !== undefined && input.grace !== undefined) {
+    throw invalid('grace_seconds', 'give either "grace_seconds" or "grace", not both');
+  }
+  const next: MonitorConfig = { ...current, tags: [...current.tags] };
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (!name) throw invalid('name', 'must not be empty');
+    next.name = name;
+  }
+  if (input.key !== undefined) {
+    if (!KEY_PATTERN.test(input.key)) throw invalid('key', 'must be 1–100 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
+    next.key = input.key;
+  }
+  if (input.type !== undefined) next.type = input.type;
+  if (input.timezone !== undefined) {
+    if (!isValidTimezone(input.timezone)) throw invalid('timezone', `unknown time zone "${input.timezone}" (use an IANA name such as "Europe/Berlin" or "UTC")`);
+    next.timezone = input.timezone;
+  }
+  if (input.expected_interval_sec !== undefined) next.schedule = intervalSchedule(input.expected_interval_sec).text;
+  else if (input.schedule !== undefined) next.schedule = parseSchedule(input.schedule, next.timezone).text;
+  else if (input.timezone !== undefined) parseSchedule(next.schedule, next.timezone); // re-check the kept schedule in its new zone
+  const grace = input.grace_seconds ?? input.grace;
+  if (grace !== undefined) {
+    const field = input.grace_seconds !== undefined ? 'grace_seconds' : 'grace';
+    next.graceSeconds = parseDuration(grace, field, { integerUnit: 'seconds', min: 0, max: MAX_GRACE_SECONDS });
+  }
+  if (input.tags !== undefined) next.tags = normalizeTags(input.tags);
+  return next;
+}
+
+/** The parsed schedule of a stored config (valid by construction). */
+export function scheduleOf(config: Pick<MonitorConfig, 'schedule' | 'timezone'>): Schedule {
+  return parseSchedule(config.schedule, config.timezone);
+}
+
+/** Seconds between expected pings for interval schedules; null for calendar (cron) schedules. */
+export function intervalSecondsOf(schedule: Schedule): number | null {
+  return schedule.kind === 'interval' ? schedule.seconds : null;
+}
+
+function normalizeTags(tags: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of tags) {
+    const tag = raw.trim();
+    if (!tag) throw invalid('tags', 'tags must not be empty strings');
+    if (!out.includes(tag)) out.push(tag);
+  }
+  return out;
+}
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-._]+|[-._]+$/g, '')
+    .slice(0, 80);
+  return slug || 'monitor';
+}

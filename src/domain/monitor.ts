@@ -1,0 +1,57 @@
+/** The monitor as the domain sees it: configuration plus the evaluated runtime state. */
+
+export const MONITOR_STATES = ['pending', 'up', 'late', 'running', 'degraded', 'down', 'paused'] as const;
+export type MonitorState = (typeof MONITOR_STATES)[number];
+
+export const MONITOR_TYPES = ['job', 'heartbeat', 'check'] as const;
+export type MonitorType = (typeof MONITOR_TYPES)[number];
+
+/** Why a monitor is down: `missed` (grace elapsed), `failed` (a failure ping), `timeout` (a run never completed). */
+export type DownReason = 'missed' | 'failed' | 'timeout';
+
+export interface MonitorConfig {
+  name: string;
+  key: string;
+  type: MonitorType;
+  /** The schedule as the user wrote it (or `every N seconds` for `expected_interval_sec`). */
+  schedule: string;
+  timezone: string;
+  graceSeconds: number;
+  tags: string[];
+}
+
+export interface MonitorStatus {
+  state: MonitorState;
+  downReason: DownReason | null;
+  /** Exit code of the failure ping that made the monitor down, when it sent one. */
+  downExitCode: number | null;
+  lastPingAt: Date | null;
+  /** The latest start of a run that has not completed yet; null when no run is open. */
+  runningSince: Date | null;
+  nextExpectedAt: Date | null;
+  /**
+   * The next instant at which the scheduler must evaluate this monitor (late, down, timeout, or the end of a
+   * timed pause); null when nothing can happen without a ping. Stored and indexed: "what is due" is a range query.
+   */
+  deadline: Date | null;
+  pausedUntil: Date | null;
+  /** Bumped on every state write; workers update with compare-and-set on it. */
+  version: number;
+}
+
+export interface Monitor extends MonitorConfig, MonitorStatus {
+  id: string;
+  projectId: string;
+  pingToken: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A state change, kept as history (`GET /v1/monitors/:id/flips`). */
+export interface Flip {
+  at: Date;
+  from: MonitorState;
+  to: MonitorState;
+  /** Human-readable cause: "grace period elapsed", "failure ping (exit code 2)", … */
+  reason: string;
+}

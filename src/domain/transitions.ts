@@ -1,0 +1,217 @@
+/**
+ * The monitor state machine: `(status, event, now) → (status', flips)`. Pure: the caller passes the clock
+ * reading and the schedule's `next` function, and persists the result in one transaction.
+ */
+import type { DownReason, Flip, MonitorState, MonitorStatus } from './monitor.js';
+
+export type MonitorEvent =
+  | { type: 'success' }
+  | { type: 'start' }
+  | { type: 'fail'; exitCode?: number | null }
+  | { type: 'log' }
+  /** The scheduler found the stored deadline passed. */
+  | { type: 'deadline' }
+  | { type: 'pause'; until?: Date | null }
+  | { type: 'resume' }
+  /** Schedule or grace edited: expectations are recomputed from the last ping. */
+  | { type: 'reschedule' };
+
+/** What the state machine needs to know about a monitor besides its status. */
+export interface Timing {
+  graceSeconds: number;
+  /** The schedule's next expected instant strictly after `after`; null if it never fires again. */
+  next: (after: Date) => Date | null;
+}
+
+export interface Transition {
+  status: MonitorStatus;
+  flips: Flip[];
+}
+
+export function initialStatus(createdAt: Date, timing: Timing): MonitorStatus {
+  const nextExpectedAt = timing.next(createdAt);
+  return {
+    state: 'pending',
+    downReason: null,
+    downExitCode: null,
+    lastPingAt: null,
+    runningSince: null,
+    nextExpectedAt,
+    deadline: nextExpectedAt,
+    pausedUntil: null,
+    version: 0,
+  };
+}
+
+export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Date, timing: Timing): Transition {
+  const s: MonitorStatus = { ...current };
+  const flips: Flip[] = [];
+  const moveTo = (to: MonitorState, reason: string): void => {
+    if (s.state !== to) flips.push({ at: now, from: s.state, to, reason });
+    s.state = to;
+  };
+  const paused = s.state === 'paused';
+
+  switch (event.type) {
+    case 'log':
+      return { status: current, flips };
+
+    case 'start':
+      s.runningSince = now;
+      if (!paused && s.state !== 'down') moveTo('running', 'start ping received');
+      break;
+
+    case 'success': {
+      const wasDown = s.state === 'down';
+      s.lastPingAt = now;
+      s.runningSince = null;
+      s.downReason = null;
+      s.downExitCode = null;
+      s.nextExpectedAt = timing.next(now);
+      if (!paused) moveTo('up', wasDown ? `recovered: success ping after ${describeDown(current)}` : 'success ping received');
+      break;
+    }
+
+    case 'fail':
+      s.lastPingAt = now;
+      s.runningSince = null;
+      s.nextExpectedAt = timing.next(now);
+      s.downReason = 'failed';
+      s.downExitCode = event.exitCode ?? null;
+      if (!paused) moveTo('down', describeDown(s));
+      break;
+
+    case 'deadline':
+      applyDeadline(s, now, timing, moveTo);
+      break;
+
+    case 'pause':
+      s.pausedUntil = event.until ?? null;
+      // Only an explicit failure survives a pause: missed deadlines are not evaluated while paused.
+      if (s.downReason !== 'failed') {
+        s.downReason = null;
+        s.downExitCode = null;
+      }
+      if (!paused) moveTo('paused', event.until ? `paused until ${event.until.toISOString()}` : 'paused');
+      else if (s.pausedUntil !== current.pausedUntil) flips.push({ at: now, from: 'paused', to: 'paused', reason: 'pause extended' });
+      break;
+
+    case 'resume':
+      if (paused) resume(s, now, timing, moveTo, 'resumed');
+      break;
+
+    case 'reschedule':
+      reschedule(s, now, timing, moveTo);
+      break;
+  }
+
+  s.deadline = deadlineOf(s, timing.graceSeconds);
+  if (!sameStatus(s, current)) s.version = current.version + 1;
+  return { status: s, flips };
+}
+
+type MoveTo = (to: MonitorState, reason: string) => void;
+
+function applyDeadline(s: MonitorStatus, now: Date, timing: Timing, moveTo: MoveTo): void {
+  if (s.deadline === null || now < s.deadline) return; // a stale claim: someone else already moved it
+  const graceMs = timing.graceSeconds * 1000;
+  switch (s.state) {
+    case 'pending':
+    case 'up':
+    case 'degraded':
+    case 'late': {
+      if (!s.nextExpectedAt) return;
+      const downAt = s.nextExpectedAt.getTime() + graceMs;
+      if (now.getTime() >= downAt) {
+        s.downReason = 'missed';
+        s.downExitCode = null;
+        moveTo('down', describeDown(s));
+      } else {
+        moveTo('late', `expected a ping at ${s.nextExpectedAt.toISOString()}, none yet`);
+      }
+      return;
+    }
+    case 'running':
+      s.downReason = 'timeout';
+      s.downExitCode = null;
+      moveTo('down', describeDown(s));
+      return;
+    case 'paused':
+      resume(s, now, timing, moveTo, 'pause expired');
+      return;
+    case 'down':
+      return;
+  }
+}
+
+function resume(s: MonitorStatus, now: Date, timing: Timing, moveTo: MoveTo, why: string): void {
+  s.pausedUntil = null;
+  if (s.downReason === 'failed') {
+    moveTo('down', `${why} while failing: ${describeDown(s)}`);
+    return;
+  }
+  // A fresh expectation from now: time spent paused must not count as missed runs.
+  s.nextExpectedAt = timing.next(now);
+  if (s.runningSince) moveTo('running', why);
+  else moveTo(s.lastPingAt ? 'up' : 'pending', why);
+}
+
+function reschedule(s: MonitorStatus, now: Date, timing: Timing, moveTo: MoveTo): void {
+  s.nextExpectedAt = timing.next(s.lastPingAt ?? now);
+  if (s.state === 'late' && s.nextExpectedAt && now < s.nextExpectedAt) {
+    moveTo(s.lastPingAt ? 'up' : 'pending', 'schedule changed');
+  }
+}
+
+/** The next instant the scheduler must look at this monitor, or null when only a ping can change it. */
+export function deadlineOf(s: MonitorStatus, graceSeconds: number): Date | null {
+  const graceMs = graceSeconds * 1000;
+  switch (s.state) {
+    case 'pending':
+    case 'up':
+    case 'degraded':
+      return s.nextExpectedAt;
+    case 'late':
+      return s.nextExpectedAt ? new Date(s.nextExpectedAt.getTime() + graceMs) : null;
+    case 'running': {
+      const started = s.runningSince?.getTime() ?? 0;
+      const base = Math.max(started, s.nextExpectedAt?.getTime() ?? started);
+      return new Date(base + graceMs);
+    }
+    case 'paused':
+      return s.pausedUntil;
+    case 'down':
+      return null;
+  }
+}
+
+export function describeDown(s: Pick<MonitorStatus, 'downReason' | 'downExitCode' | 'nextExpectedAt' | 'runningSince'>): string {
+  const reason: DownReason | null = s.downReason;
+  switch (reason) {
+    case 'failed':
+      return s.downExitCode !== null ? `failure ping (exit code ${s.downExitCode})` : 'failure ping';
+    case 'missed':
+      return `no ping within the grace period after ${s.nextExpectedAt?.toISOString() ?? 'the expected time'}`;
+    case 'timeout':
+      return `run started at ${s.runningSince?.toISOString() ?? 'an unknown time'} did not complete in time`;
+    default:
+      return 'down';
+  }
+}
+
+function sameStatus(a: MonitorStatus, b: MonitorStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.downReason === b.downReason &&
+    a.downExitCode === b.downExitCode &&
+    sameTime(a.lastPingAt, b.lastPingAt) &&
+    sameTime(a.runningSince, b.runningSince) &&
+    sameTime(a.nextExpectedAt, b.nextExpectedAt) &&
+    sameTime(a.deadline, b.deadline) &&
+    sameTime(a.pausedUntil, b.pausedUntil)
+  );
+}
+
+function sameTime(a: Date | null, b: Date | null): boolean {
+  return a === b || (a !== null && b !== null && a.getTime() === b.getTime());
+}

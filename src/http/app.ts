@@ -1,0 +1,62 @@
+/**
+ * Builds the HTTP application. Never listens: the runtime (or a test, via `inject` or `listen(0)`) decides.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import type { Metrics } from '../app/metrics.js';
+import type { PingIngestor } from '../app/ping-ingestor.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { requireApiKey } from './plugins/auth.js';
+import { installErrorHandling } from './plugins/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { monitorRoutes } from './routes/monitors.js';
+import { pingRoutes } from './routes/pings.js';
+import { projectRoutes } from './routes/project.js';
+
+export interface AppDeps {
+  ctx: AppContext;
+  ingestor: PingIngestor;
+  metrics: Metrics;
+  scheduler: Scheduler | null;
+  baseUrl: string;
+  logger: Logger;
+  version: string;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    // Unknown fields are errors, not silently dropped: a typo like "grace_second" must not pass unnoticed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Overdue API', version: deps.version, description: 'Cron job and heartbeat monitoring. Authenticate with `Authorization: Bearer <API key>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { store: deps.ctx.store, metrics: deps.metrics, scheduler: deps.scheduler, version: deps.version });
+  await app.register(pingRoutes, { ingestor: deps.ingestor, clock: deps.ctx.clock });
+  await app.register(
+    async (api) => {
+      requireApiKey(api, deps.ctx.store);
+      await api.register(monitorRoutes, { ctx: deps.ctx, baseUrl: deps.baseUrl });
+      await api.register(projectRoutes, { ctx: deps.ctx });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

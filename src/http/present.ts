@@ -1,0 +1,50 @@
+/** Domain records → API JSON (snake_case, ISO instants). */
+import type { Flip, Monitor } from '../domain/monitor.js';
+import type { PingRecord } from '../domain/ping.js';
+import { intervalSecondsOf } from '../domain/monitor-config.js';
+import { parsedSchedule } from '../app/timing.js';
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export function presentMonitor(m: Monitor, baseUrl: string) {
+  return {
+    id: m.id,
+    name: m.name,
+    key: m.key,
+    type: m.type,
+    state: m.state,
+    down_reason: m.state === 'down' ? m.downReason : null,
+    schedule: m.schedule,
+    timezone: m.timezone,
+    expected_interval_sec: intervalSecondsOf(parsedSchedule(m)),
+    grace_seconds: m.graceSeconds,
+    tags: m.tags,
+    ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
+    ping_token: m.pingToken,
+    last_ping_at: iso(m.lastPingAt),
+    next_expected_at: iso(m.nextExpectedAt),
+    paused_until: iso(m.pausedUntil),
+    created_at: m.createdAt.toISOString(),
+    updated_at: m.updatedAt.toISOString(),
+  };
+}
+
+export function presentPing(p: PingRecord) {
+  return {
+    id: p.id,
+    received_at: p.receivedAt.toISOString(),
+    kind: p.kind,
+    exit_code: p.exitCode,
+    source: p.source,
+    method: p.method,
+    ip: p.ip,
+    user_agent: p.userAgent,
+    body_size: p.bodySize,
+    body_preview: p.bodyPreview,
+    msg: p.msg,
+  };
+}
+
+export function presentFlip(f: Flip & { id: number }) {
+  return { id: f.id, at: f.at.toISOString(), from: f.from, to: f.to, reason: f.reason };
+}

@@ -1,0 +1,91 @@
+import Type from 'typebox';
+import { MONITOR_STATES, MONITOR_TYPES } from '../../domain/monitor.js';
+import { PING_KINDS } from '../../domain/ping.js';
+import { Timestamp } from './common.js';
+
+const literals = <const T extends readonly string[]>(values: T) => Type.Enum<[...T]>(values);
+const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 })], {
+  description: 'Seconds, or a duration string such as "90s", "10m", "1h", "2 minutes"',
+});
+
+export const MonitorState = literals(MONITOR_STATES);
+
+export const MonitorInput = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Unique per project; defaults to a slug of the name' })),
+    type: Type.Optional(literals(MONITOR_TYPES)),
+    schedule: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Cron (5 fields, macros, L/W/#), "every 5 minutes", "hourly", "daily", "weekly" or "at 14:30"' }),
+    ),
+    expected_interval_sec: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400, description: 'Interval schedule in seconds (instead of schedule)' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone for cron and "at" schedules; default UTC' })),
+    grace_seconds: Type.Optional(Duration),
+    grace: Type.Optional(Duration),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Monitor = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    key: Type.String(),
+    type: literals(MONITOR_TYPES),
+    state: MonitorState,
+    down_reason: Type.Union([literals(['missed', 'failed', 'timeout'] as const), Type.Null()]),
+    schedule: Type.String(),
+    timezone: Type.String(),
+    expected_interval_sec: Type.Union([Type.Integer(), Type.Null()], { description: 'Null for calendar (cron) schedules' }),
+    grace_seconds: Type.Integer(),
+    tags: Type.Array(Type.String()),
+    ping_url: Type.String(),
+    ping_token: Type.String(),
+    last_ping_at: Timestamp,
+    next_expected_at: Timestamp,
+    paused_until: Timestamp,
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+);
+
+export const MonitorListQuery = Type.Object({
+  state: Type.Optional(MonitorState),
+  tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+export const PauseInput = Type.Union([
+  Type.Object({ hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 24 * 366, description: 'Auto-resume after this many hours' })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+export const Ping = Type.Object({
+  id: Type.Integer(),
+  received_at: Type.String({ format: 'date-time' }),
+  kind: literals(PING_KINDS),
+  exit_code: Type.Union([Type.Integer(), Type.Null()]),
+  source: Type.String(),
+  method: Type.String(),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  body_size: Type.Integer(),
+  body_preview: Type.Union([Type.String(), Type.Null()]),
+  msg: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const Flip = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  from: MonitorState,
+  to: MonitorState,
+  reason: Type.String(),
+});
+
+export const PingReply = Type.Object({
+  ok: Type.Boolean(),
+  state: Type.Optional(MonitorState),
+  message: Type.Optional(Type.String()),
+});

@@ -1,0 +1,70 @@
+/**
+ * Composition root: config → store → use-case context → HTTP app, scheduler. Start and stop are idempotent
+ * and graceful: stop closes the listener first, then lets in-flight ping batches commit, then the store.
+ */
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../app/clock.js';
+import type { AppContext } from '../app/context.js';
+import { bootstrap, type BootstrapResult } from '../app/keys.js';
+import { Metrics } from '../app/metrics.js';
+import { PingIngestor } from '../app/ping-ingestor.js';
+import type { Config } from '../config/config.js';
+import { buildApp } from '../http/app.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
+import type { Logger } from './logger.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  scheduler: Scheduler;
+  bootstrapped: BootstrapResult | null;
+  /** The address actually bound (useful with PORT=0). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  clock?: Clock;
+  logger: Logger;
+  /** Start the scheduler loop (default true); tests may drive `scheduler.tick()` themselves. */
+  runScheduler?: boolean;
+  /** Listen on HOST:PORT (default true); tests may use `app.inject`. */
+  listen?: boolean;
+}
+
+export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  const store = await openStore(config.DATABASE_URL, { sqliteSync: config.OVERDUE_SQLITE_SYNC as 'full' | 'normal' });
+  try {
+    const bootstrapped = await bootstrap(store, clock, config.OVERDUE_BOOTSTRAP_API_KEY);
+    const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }));
+    const ctx: AppContext = { store, clock, deadlineChanged: (d) => scheduler.poke(d) };
+    const metrics = new Metrics();
+    const ingestor = new PingIngestor(store, {
+      onCommitted: (pings, outcomes) => {
+        metrics.countBatch(pings, outcomes);
+        for (const o of outcomes) if (o.found) scheduler.poke(o.monitor.deadline);
+      },
+    });
+    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl: config.OVERDUE_BASE_URL, logger, version: VERSION });
+    let url = config.OVERDUE_BASE_URL;
+    if (options.listen !== false) url = await app.listen({ port: config.PORT, host: config.HOST });
+    if (options.runScheduler !== false) scheduler.start();
+
+    let stopped: Promise<void> | null = null;
+    const stop = () =>
+      (stopped ??= (async () => {
+        await app.close();
+        await scheduler.stop();
+        await store.close();
+      })());
+    return { app, store, scheduler, bootstrapped, url, stop };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,22 @@
+/** Chooses and opens the storage backend named by DATABASE_URL. */
+import { resolve } from 'node:path';
+import { AppError } from '../domain/errors.js';
+import { SqliteStore, type SqliteSync } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/** `sqlite://./rel/path.db`, `sqlite:///abs/path.db`, `sqlite::memory:`. */
+export function sqlitePathOf(url: string): string | null {
+  if (url === 'sqlite::memory:' || url === 'sqlite://:memory:') return ':memory:';
+  const m = /^sqlite:\/\/(.+)$/.exec(url);
+  if (!m?.[1]) return null;
+  return resolve(m[1]);
+}
+
+export async function openStore(url: string, options: { sqliteSync?: SqliteSync } = {}): Promise<Store> {
+  const path = sqlitePathOf(url);
+  if (path) return new SqliteStore({ path, sync: options.sqliteSync ?? 'full' });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new AppError('validation_error', 'DATABASE_URL: PostgreSQL support is not available in this version yet; use sqlite://', 'DATABASE_URL');
+  }
+  throw new AppError('validation_error', `DATABASE_URL: unsupported scheme in "${url}" (expected sqlite://<path>)`, 'DATABASE_URL');
+}

@@ -1,0 +1,74 @@
+/** Numbered schema migrations, applied in order at start-up inside one transaction each. Never edit a shipped one. */
+export const migrations: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        ping_key TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        read_only INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE monitors (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        schedule TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        grace_seconds INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        ping_token TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        down_reason TEXT,
+        down_exit_code INTEGER,
+        last_ping_at INTEGER,
+        running_since INTEGER,
+        next_expected_at INTEGER,
+        deadline INTEGER,
+        paused_until INTEGER,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, key)
+      );
+      CREATE INDEX monitors_deadline ON monitors(deadline) WHERE deadline IS NOT NULL;
+      CREATE INDEX monitors_project_created ON monitors(project_id, created_at, id);
+      CREATE TABLE pings (
+        id INTEGER PRIMARY KEY,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        received_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        exit_code INTEGER,
+        source TEXT NOT NULL,
+        method TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        body BLOB,
+        body_size INTEGER NOT NULL,
+        msg TEXT
+      );
+      CREATE INDEX pings_monitor ON pings(monitor_id, id);
+      CREATE TABLE flips (
+        id INTEGER PRIMARY KEY,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        reason TEXT NOT NULL
+      );
+      CREATE INDEX flips_monitor ON flips(monitor_id, id);
+    `,
+  },
+];

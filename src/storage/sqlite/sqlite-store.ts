@@ -1,0 +1,271 @@
+/**
+ * The embedded default backend: one SQLite file in WAL mode through better-sqlite3. Calls are synchronous
+ * underneath; the async interface is what lets the PostgreSQL backend share every caller.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../../domain/errors.js';
+import type { Flip, Monitor, MonitorState } from '../../domain/monitor.js';
+import type { PingInput, PingRecord } from '../../domain/ping.js';
+import type { ApiKey, MonitorFilter, NewApiKey, Page, PingDecider, PingOutcome, Project, Store } from '../store.js';
+import { migrations } from './migrations.js';
+import { flipFromRow, monitorFromRow, monitorToRow, ms, pingFromRow, type FlipRow, type MonitorRow, type PingRow } from './rows.js';
+
+export type SqliteSync = 'full' | 'normal';
+
+export interface SqliteOptions {
+  /** A file path, or ':memory:'. */
+  path: string;
+  /** `full`: a committed ping survives power loss; `normal`: it survives a process crash only. */
+  sync?: SqliteSync;
+}
+
+const MONITOR_COLUMNS =
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, version, created_at, updated_at';
+const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
+  .filter((c) => c !== 'id' && c !== 'project_id' && c !== 'created_at')
+  .map((c) => `${c} = @${c}`)
+  .join(', ');
+
+export class SqliteStore implements Store {
+  readonly capabilities = { backend: 'sqlite', shared: false } as const;
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(options: SqliteOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      insertProject: db.prepare('INSERT INTO projects (id, name, ping_key, created_at) VALUES (?, ?, ?, ?)'),
+      getProject: db.prepare('SELECT id, name, ping_key, created_at FROM projects WHERE id = ?'),
+      listProjects: db.prepare('SELECT id, name, ping_key, created_at FROM projects ORDER BY created_at, id'),
+      countProjects: db.prepare('SELECT count(*) AS n FROM projects').pluck(),
+      insertKey: db.prepare(
+        'INSERT INTO api_keys (id, project_id, name, key_hash, prefix, read_only, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      keyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+      listKeys: db.prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id'),
+      insertMonitor: db.prepare(`INSERT INTO monitors (${MONITOR_COLUMNS}) VALUES (${MONITOR_PARAMS})`),
+      getMonitor: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE project_id = ? AND id = ?`),
+      getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
+      monitorByToken: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ping_token = ?`),
+      updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES} WHERE id = @id AND version = @expected_version`),
+      deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
+      insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)'),
+      insertPing: db.prepare(
+        'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      listPings: db.prepare(
+        'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
+      ),
+      countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
+      pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
+      listFlips: db.prepare('SELECT id, at, from_state, to_state, reason FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+      countFlips: db.prepare('SELECT count(*) FROM flips WHERE monitor_id = ?').pluck(),
+      due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
+      nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
+      stateCounts: db.prepare('SELECT state, count(*) AS n FROM monitors GROUP BY state'),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async createProject(p: Project): Promise<void> {
+    this.stmt.insertProject.run(p.id, p.name, p.pingKey, p.createdAt.getTime());
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    const r = this.stmt.getProject.get(id) as ProjectRow | undefined;
+    return r ? projectFromRow(r) : null;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (this.stmt.listProjects.all() as ProjectRow[]).map(projectFromRow);
+  }
+
+  async countProjects(): Promise<number> {
+    return this.stmt.countProjects.get() as number;
+  }
+
+  async createApiKey(k: NewApiKey): Promise<void> {
+    this.stmt.insertKey.run(k.id, k.projectId, k.name, k.hash, k.prefix, k.readOnly ? 1 : 0, k.createdAt.getTime());
+  }
+
+  async findApiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | null> {
+    const r = this.stmt.keyByHash.get(hash) as KeyRow | undefined;
+    return r ? { ...keyFromRow(r), hash: r.key_hash } : null;
+  }
+
+  async listApiKeys(projectId: string): Promise<ApiKey[]> {
+    return (this.stmt.listKeys.all(projectId) as KeyRow[]).map(keyFromRow);
+  }
+
+  async insertMonitor(m: Monitor): Promise<void> {
+    uniqueOrConflict(() => this.stmt.insertMonitor.run(monitorToRow(m)));
+  }
+
+  async getMonitor(projectId: string, id: string): Promise<Monitor | null> {
+    const r = this.stmt.getMonitor.get(projectId, id) as MonitorRow | undefined;
+    return r ? monitorFromRow(r) : null;
+  }
+
+  async getMonitorById(id: string): Promise<Monitor | null> {
+    const r = this.stmt.getMonitorById.get(id) as MonitorRow | undefined;
+    return r ? monitorFromRow(r) : null;
+  }
+
+  async getMonitorByToken(token: string): Promise<Monitor | null> {
+    const r = this.stmt.monitorByToken.get(token) as MonitorRow | undefined;
+    return r ? monitorFromRow(r) : null;
+  }
+
+  async listMonitors(projectId: string, f: MonitorFilter): Promise<Page<Monitor>> {
+    const where = ['project_id = @projectId'];
+    if (f.state) where.push('state = @state');
+    if (f.tag) where.push('EXISTS (SELECT 1 FROM json_each(monitors.tags) WHERE value = @tag)');
+    const params = { projectId, state: f.state ?? null, tag: f.tag ?? null, limit: f.limit, offset: f.offset };
+    const cond = where.join(' AND ');
+    const rows = this.db
+      .prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ${cond} ORDER BY created_at, id LIMIT @limit OFFSET @offset`)
+      .all(params) as MonitorRow[];
+    const total = this.db.prepare(`SELECT count(*) FROM monitors WHERE ${cond}`).pluck().get(params) as number;
+    return { items: rows.map(monitorFromRow), total };
+  }
+
+  async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
+      if (changed !== 1) return false;
+      this.writeFlips(m.id, flips);
+      return true;
+    }).immediate();
+  }
+
+  async deleteMonitor(projectId: string, id: string): Promise<boolean> {
+    return this.stmt.deleteMonitor.run(projectId, id).changes === 1;
+  }
+
+  async recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
+    return this.db.transaction(() =>
+      pings.map((ping): PingOutcome => {
+        const row = this.stmt.monitorByToken.get(ping.token) as MonitorRow | undefined;
+        if (!row) return { found: false };
+        const monitor = monitorFromRow(row);
+        const { status, flips } = decide(monitor, ping);
+        const next: Monitor = { ...monitor, ...status };
+        if (status.version !== monitor.version) {
+          next.updatedAt = ping.receivedAt;
+          this.stmt.updateMonitor.run({ ...monitorToRow(next), expected_version: monitor.version });
+          this.writeFlips(monitor.id, flips);
+        }
+        const body = ping.body && ping.body.length > 0 ? ping.body : null;
+        const pingId = Number(
+          this.stmt.insertPing.run(
+            monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
+            ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg,
+          ).lastInsertRowid,
+        );
+        return { found: true, monitor: next, pingId, flips };
+      }),
+    ).immediate();
+  }
+
+  async listPings(monitorId: string, limit: number, offset: number): Promise<Page<PingRecord>> {
+    const rows = this.stmt.listPings.all(monitorId, limit, offset) as PingRow[];
+    return { items: rows.map(pingFromRow), total: this.stmt.countPings.get(monitorId) as number };
+  }
+
+  async getPingBody(monitorId: string, pingId: number): Promise<Buffer | null> {
+    const r = this.stmt.pingBody.get(monitorId, pingId) as { body: Buffer | null } | undefined;
+    if (!r) return null;
+    return r.body ?? Buffer.alloc(0);
+  }
+
+  async listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>> {
+    const rows = this.stmt.listFlips.all(monitorId, limit, offset) as FlipRow[];
+    return { items: rows.map(flipFromRow), total: this.stmt.countFlips.get(monitorId) as number };
+  }
+
+  async dueMonitors(now: Date, limit: number): Promise<Monitor[]> {
+    return (this.stmt.due.all(now.getTime(), limit) as MonitorRow[]).map(monitorFromRow);
+  }
+
+  async nextDeadline(): Promise<Date | null> {
+    const v = this.stmt.nextDeadline.get() as number | null;
+    return v === null ? null : new Date(v);
+  }
+
+  async countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>> {
+    const out: Partial<Record<MonitorState, number>> = {};
+    for (const r of this.stmt.stateCounts.all() as { state: MonitorState; n: number }[]) out[r.state] = r.n;
+    return out;
+  }
+
+  private writeFlips(monitorId: string, flips: Flip[]): void {
+    for (const f of flips) this.stmt.insertFlip.run(monitorId, ms(f.at), f.from, f.to, f.reason);
+  }
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  ping_key: string;
+  created_at: number;
+}
+
+function projectFromRow(r: ProjectRow): Project {
+  return { id: r.id, name: r.name, pingKey: r.ping_key, createdAt: new Date(r.created_at) };
+}
+
+interface KeyRow {
+  id: string;
+  project_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  read_only: number;
+  created_at: number;
+}
+
+function keyFromRow(r: KeyRow): ApiKey {
+  return { id: r.id, projectId: r.project_id, name: r.name, prefix: r.prefix, readOnly: r.read_only === 1, createdAt: new Date(r.created_at) };
+}
+
+function uniqueOrConflict<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      const msg = String((err as Error).message);
+      if (msg.includes('ping_token')) throw new AppError('conflict', 'ping_token: already used by another monitor', 'ping_token');
+      if (msg.includes('monitors.key') || msg.includes('project_id, monitors.key')) {
+        throw new AppError('conflict', 'key: a monitor with this key already exists in the project', 'key');
+      }
+      throw new AppError('conflict', 'already exists');
+    }
+    throw err;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+}

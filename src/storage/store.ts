@@ -1,0 +1,104 @@
+/**
+ * The one storage interface. Domain-level methods only: no SQL crosses it. Every backend passes the contract
+ * suite in test/storage/store-contract.ts. Methods that change a monitor's state and write its flips do so in
+ * one transaction.
+ */
+import type { Flip, Monitor, MonitorState, MonitorStatus } from '../domain/monitor.js';
+import type { PingInput, PingRecord } from '../domain/ping.js';
+import type { Transition } from '../domain/transitions.js';
+
+export interface Project {
+  id: string;
+  name: string;
+  pingKey: string;
+  createdAt: Date;
+}
+
+export interface ApiKey {
+  id: string;
+  projectId: string;
+  name: string;
+  /** The first characters of the secret, for telling keys apart in lists; the secret itself is never stored. */
+  prefix: string;
+  readOnly: boolean;
+  createdAt: Date;
+}
+
+export interface NewApiKey extends ApiKey {
+  /** SHA-256 of the secret, hex. */
+  hash: string;
+}
+
+export interface MonitorFilter {
+  state?: MonitorState;
+  tag?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export type PingOutcome =
+  | { found: false }
+  | { found: true; monitor: Monitor; pingId: number; flips: Flip[] };
+
+/** Computes a monitor's transition for one ping, inside the store's transaction. Must be pure. */
+export type PingDecider = (monitor: Monitor, ping: PingInput) => Transition;
+
+export interface StoreCapabilities {
+  backend: 'sqlite' | 'postgres';
+  /** True when several server processes may share this store (deadline claims must then be compare-and-set). */
+  shared: boolean;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  close(): Promise<void>;
+
+  createProject(project: Project): Promise<void>;
+  getProject(id: string): Promise<Project | null>;
+  /** All projects, oldest first. */
+  listProjects(): Promise<Project[]>;
+  countProjects(): Promise<number>;
+  createApiKey(key: NewApiKey): Promise<void>;
+  /** The key whose hash equals `hash`, or null. */
+  findApiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | null>;
+  listApiKeys(projectId: string): Promise<ApiKey[]>;
+
+  /** Throws AppError('conflict') when the key or ping token is taken. */
+  insertMonitor(monitor: Monitor): Promise<void>;
+  getMonitor(projectId: string, id: string): Promise<Monitor | null>;
+  /** Any project's monitor by id (workers only: the scheduler works across projects). */
+  getMonitorById(id: string): Promise<Monitor | null>;
+  getMonitorByToken(token: string): Promise<Monitor | null>;
+  listMonitors(projectId: string, filter: MonitorFilter): Promise<Page<Monitor>>;
+  /**
+   * Writes config and status if the stored version still equals `expectedVersion` (compare-and-set), with the
+   * flips, in one transaction. Returns false (and writes nothing) when someone else changed it first.
+   * Throws AppError('conflict') when a changed key collides.
+   */
+  updateMonitor(monitor: Monitor, expectedVersion: number, flips: Flip[]): Promise<boolean>;
+  deleteMonitor(projectId: string, id: string): Promise<boolean>;
+
+  /**
+   * Records a batch of pings in one transaction (group commit): per ping, finds the monitor by token, asks
+   * `decide` for its transition, stores the ping, the new status and the flips. Unknown tokens store nothing.
+   * Resolves only once the batch is durable. Outcomes are in input order.
+   */
+  recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]>;
+  listPings(monitorId: string, limit: number, offset: number): Promise<Page<PingRecord>>;
+  /** The stored body of one ping of that monitor; null if no such ping; an empty buffer if it had none. */
+  getPingBody(monitorId: string, pingId: number): Promise<Buffer | null>;
+  listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>>;
+
+  /** Monitors whose deadline is at or before `now`, earliest first. */
+  dueMonitors(now: Date, limit: number): Promise<Monitor[]>;
+  /** The earliest stored deadline, or null when no monitor has one. */
+  nextDeadline(): Promise<Date | null>;
+  countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>>;
+}
+
+export type { MonitorStatus };
