@@ -79,7 +79,7 @@ async function mutate(ctx: AppContext, projectId: string, id: string, change: Ch
     let next: Monitor = { ...monitor, updatedAt: now, version: current.version + 1 };
     let flips: ReturnType<typeof applyEvent>['flips'] = [];
     if (event) {
-      const t = applyEvent(current, event, now, timingOf(monitor));
+      const t = applyEvent(monitor, event, now, timingOf(monitor));
       next = { ...next, ...t.status, version: current.version + 1 };
       flips = t.flips;
     }

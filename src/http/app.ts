@@ -4,7 +4,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { Metrics } from '../app/metrics.js';
 import type { PingIngestor } from '../app/ping-ingestor.js';
@@ -30,7 +30,8 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would cost more than the ping itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Unknown fields are errors, not silently dropped: a typo like "grace_second" must not pass unnoticed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

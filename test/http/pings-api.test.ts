@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('ping URLs', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(() => s.close());
+
+  const newMonitor = async () => (await s.api('POST', '/v1/monitors', { name: `m-${Math.random()}`, expected_interval_sec: 3600, grace_seconds: 120 })).json;
+  const ping = (method: string, url: string, payload?: string, headers: Record<string, string> = {}) =>
+    s.app.inject({ method: method as 'GET', url, payload, headers: { 'user-agent': 'test-agent/1', ...headers } });
+
+  it('answers a success ping with ok and the new state, and records it', async () => {
+    const m = await newMonitor();
+    const r = await ping('GET', `/v1/ping/${m.ping_token}`);
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(JSON.parse(r.body), { ok: true, state: 'up' });
+    const got = (await s.api('GET', `/v1/monitors/${m.id}`)).json;
+    assert.equal(got.state, 'up');
+    assert.equal(got.last_ping_at, s.clock.now().toISOString());
+    const pings = (await s.api('GET', `/v1/monitors/${m.id}/pings`)).json;
+    assert.equal(pings.total, 1);
+    const p = pings.items[0];
+    assert.equal(p.kind, 'success');
+    assert.equal(p.method, 'GET');
+    assert.equal(p.user_agent, 'test-agent/1');
+    assert.equal(p.ip, '127.0.0.1');
+    assert.equal(p.source, 'native');
+  });
+
+  it('accepts GET, POST and HEAD, under /v1/ping and the healthchecks-style /ping', async () => {
+    const m = await newMonitor();
+    for (const [method, prefix] of [['GET', '/v1/ping'], ['POST', '/v1/ping'], ['HEAD', '/v1/ping'], ['GET', '/ping'], ['POST', '/ping'], ['HEAD', '/ping']]) {
+      const r = await ping(method!, `${prefix}/${m.ping_token}`);
+      assert.equal(r.statusCode, 200, `${method} ${prefix}`);
+    }
+    const pings = (await s.api('GET', `/v1/monitors/${m.id}/pings?limit=10`)).json;
+    assert.deepEqual(pings.items.map((p: { method: string }) => p.method).reverse(), ['GET', 'POST', 'HEAD', 'GET', 'POST', 'HEAD']);
+    assert.deepEqual(pings.items.map((p: { source: string }) => p.source).reverse(), ['native', 'native', 'native', 'healthchecks', 'healthchecks', 'healthchecks']);
+  });
+
+  it('maps start, fail, log and exit codes to states', async () => {
+    const m = await newMonitor();
+    const state = async (suffix: string) => JSON.parse((await ping('POST', `/v1/ping/${m.ping_token}${suffix}`)).body).state;
+    assert.equal(await state('/start'), 'running');
+    assert.equal(await state('/log'), 'running');
+    assert.equal(await state(''), 'up');
+    assert.equal(await state('/fail'), 'down');
+    assert.equal(await state('/0'), 'up');
+    assert.equal(await state('/7'), 'down');
+    const got = (await s.api('GET', `/v1/monitors/${m.id}`)).json;
+    assert.equal(got.down_reason, 'failed');
+    const pings = (await s.api('GET', `/v1/monitors/${m.id}/pings`)).json;
+    assert.deepEqual(pings.items.map((p: { kind: string; exit_code: number | null }) => `${p.kind}:${p.exit_code}`).reverse(), ['start:null', 'log:null', 'success:null', 'fail:null', 'success:0', 'fail:7']);
+    const flips = (await s.api('GET', `/v1/monitors/${m.id}/flips`)).json;
+    assert.deepEqual(flips.items.map((f: { to: string }) => f.to).reverse(), ['running', 'up', 'down', 'up', 'down']);
+    assert.match(flips.items[0].reason, /exit code 7/);
+  });
+
+  it('rejects exit codes above 255 and unknown actions with 400', async () => {
+    const m = await newMonitor();
+    for (const suffix of ['/256', '/explode']) {
+      const r = await ping('GET', `/v1/ping/${m.ping_token}${suffix}`);
+      assert.equal(r.statusCode, 400);
+      assert.equal(JSON.parse(r.body).error.field, 'action');
+    }
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 0);
+  });
+
+  it('answers 404 JSON for an unknown token and stores nothing', async () => {
+    const r = await ping('GET', '/v1/ping/mping_unknown');
+    assert.equal(r.statusCode, 404);
+    assert.equal(JSON.parse(r.body).error.code, 'not_found');
+  });
+
+  it('says a paused monitor is paused and keeps the ping', async () => {
+    const m = await newMonitor();
+    await s.api('POST', `/v1/monitors/${m.id}/pause`);
+    const r = await ping('GET', `/v1/ping/${m.ping_token}`);
+    assert.deepEqual(JSON.parse(r.body), { ok: true, state: 'paused', message: 'Monitor is paused' });
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 1);
+  });
+
+  it('stores POST bodies up to 100 KB whatever the content type, and serves the full body', async () => {
+    const m = await newMonitor();
+    const body = 'line\n'.repeat(20_000); // exactly 100 000 bytes
+    const r = await ping('POST', `/v1/ping/${m.ping_token}/log`, body, { 'content-type': 'application/json' });
+    assert.equal(r.statusCode, 200, r.body);
+    const p = (await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0];
+    assert.equal(p.body_size, 100_000);
+    assert.equal(p.body_preview, body.slice(0, 200));
+    const full = await s.app.inject({ method: 'GET', url: `/v1/monitors/${m.id}/pings/${p.id}/body`, headers: { authorization: 'Bearer odk_test_admin_key_0123456789abcdefghijkl' } });
+    assert.equal(full.statusCode, 200);
+    assert.equal(full.body, body);
+  });
+
+  it('refuses a body over 100 KB with 413 and stores nothing', async () => {
+    const m = await newMonitor();
+    const r = await ping('POST', `/v1/ping/${m.ping_token}`, 'x'.repeat(100 * 1024 + 1), { 'content-type': 'text/plain' });
+    assert.equal(r.statusCode, 413);
+    assert.equal(JSON.parse(r.body).error.code, 'payload_too_large');
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 0);
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}`)).json.state, 'pending');
+  });
+
+  it('keeps the msg query parameter', async () => {
+    const m = await newMonitor();
+    await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0].msg, 'disk full');
+  });
+
+  it('answers concurrent pings from one group commit each, all durable', async () => {
+    const monitors = await Promise.all(Array.from({ length: 20 }, newMonitor));
+    const results = await Promise.all(monitors.map((m) => ping('GET', `/v1/ping/${m.ping_token}`)));
+    assert.ok(results.every((r) => r.statusCode === 200));
+    for (const m of monitors) assert.equal((await s.api('GET', `/v1/monitors/${m.id}`)).json.state, 'up');
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The behaviour every Store backend must have. Each backend's test file calls `storeContract` with a factory
+ * that returns a fresh, empty, migrated store.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { decidePing } from '../../src/app/ping-ingestor.js';
+import { newId, newPingKey, newPingToken } from '../../src/app/secrets.js';
+import { timingOf } from '../../src/app/timing.js';
+import { AppError } from '../../src/domain/errors.js';
+import type { Monitor } from '../../src/domain/monitor.js';
+import type { PingInput } from '../../src/domain/ping.js';
+import { initialStatus } from '../../src/domain/transitions.js';
+import type { Project, Store } from '../../src/storage/store.js';
+
+const T0 = new Date('2026-01-05T10:00:00.000Z');
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+export function storeContract(name: string, factory: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let project: Project;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory());
+      project = { id: newId('prj'), name: 'P', pingKey: newPingKey(), createdAt: T0 };
+      await store.createProject(project);
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    const makeMonitor = (over: Partial<Monitor> = {}): Monitor => {
+      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'] };
+      return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
+    };
+    const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({
+      token, kind, exitCode: null, receivedAt: at(s), source: 'native', method: body ? 'POST' : 'GET', ip: '127.0.0.1', userAgent: 'curl/8', body: body === null ? null : Buffer.from(body), msg: null,
+    });
+
+    it('round-trips a monitor with every field intact', async () => {
+      const m = makeMonitor({ tags: ['a', 'b'], lastPingAt: at(5), pausedUntil: at(9) });
+      await store.insertMonitor(m);
+      assert.deepEqual(await store.getMonitor(project.id, m.id), m);
+      assert.deepEqual(await store.getMonitorByToken(m.pingToken), m);
+      assert.deepEqual(await store.getMonitorById(m.id), m);
+    });
+
+    it('hides a monitor from other projects', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const other: Project = { id: newId('prj'), name: 'Q', pingKey: newPingKey(), createdAt: T0 };
+      await store.createProject(other);
+      assert.equal(await store.getMonitor(other.id, m.id), null);
+      assert.equal((await store.listMonitors(other.id, { limit: 10, offset: 0 })).total, 0);
+      assert.equal(await store.deleteMonitor(other.id, m.id), false);
+      assert.ok(await store.getMonitor(project.id, m.id));
+    });
+
+    it('refuses a duplicate key in one project and a duplicate ping token anywhere, as conflicts naming the field', async () => {
+      const m = makeMonitor({ key: 'same' });
+      await store.insertMonitor(m);
+      await assert.rejects(store.insertMonitor(makeMonitor({ key: 'same' })), (e: unknown) => e instanceof AppError && e.code === 'conflict' && e.field === 'key');
+      await assert.rejects(store.insertMonitor(makeMonitor({ pingToken: m.pingToken })), (e: unknown) => e instanceof AppError && e.code === 'conflict' && e.field === 'ping_token');
+    });
+
+    it('lists monitors by state and tag with pagination and a total', async () => {
+      for (let i = 0; i < 5; i++) await store.insertMonitor(makeMonitor({ createdAt: at(i), tags: i % 2 ? ['odd'] : ['even'], state: i === 0 ? 'down' : 'pending' }));
+      const page = await store.listMonitors(project.id, { limit: 2, offset: 1 });
+      assert.equal(page.total, 5);
+      assert.equal(page.items.length, 2);
+      assert.deepEqual(page.items.map((m) => m.createdAt), [at(1), at(2)]);
+      assert.equal((await store.listMonitors(project.id, { tag: 'odd', limit: 10, offset: 0 })).total, 2);
+      assert.equal((await store.listMonitors(project.id, { state: 'down', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await store.listMonitors(project.id, { state: 'down', tag: 'odd', limit: 10, offset: 0 })).total, 0);
+    });
+
+    it('updates with compare-and-set on the version and writes flips in the same transaction', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const flip = { at: at(1), from: 'pending' as const, to: 'up' as const, reason: 'r' };
+      assert.equal(await store.updateMonitor({ ...m, state: 'up', version: 1 }, 0, [flip]), true);
+      assert.equal(await store.updateMonitor({ ...m, state: 'down', version: 1 }, 0, [flip]), false, 'stale version must lose');
+      assert.equal((await store.getMonitor(project.id, m.id))?.state, 'up');
+      const flips = await store.listFlips(m.id, 10, 0);
+      assert.equal(flips.total, 1);
+      assert.deepEqual({ ...flips.items[0], id: 0 }, { ...flip, id: 0 });
+    });
+
+    it('records a batch of pings, applying each transition in order, and skips unknown tokens', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const outcomes = await store.recordPings([ping(m.pingToken, 'start', 1), ping('mping_nope', 'success', 1), ping(m.pingToken, 'success', 2, 'done')], decidePing);
+      assert.deepEqual(outcomes.map((o) => o.found), [true, false, true]);
+      const stored = await store.getMonitor(project.id, m.id);
+      assert.equal(stored?.state, 'up');
+      assert.deepEqual(stored?.lastPingAt, at(2));
+      assert.equal(stored?.version, 2);
+      const pings = await store.listPings(m.id, 10, 0);
+      assert.equal(pings.total, 2);
+      assert.deepEqual(pings.items.map((p) => p.kind), ['success', 'start'], 'newest first');
+      assert.equal(pings.items[0]?.bodyPreview, 'done');
+      assert.equal(pings.items[0]?.bodySize, 4);
+      assert.deepEqual((await store.listFlips(m.id, 10, 0)).items.map((f) => `${f.from}>${f.to}`), ['running>up', 'pending>running']);
+    });
+
+    it('keeps whole ping bodies, binary included, and previews only the start', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const big = 'x'.repeat(5000);
+      const [o] = await store.recordPings([ping(m.pingToken, 'log', 1, big)], decidePing);
+      assert.ok(o?.found);
+      const id = o.found ? o.pingId : 0;
+      assert.equal((await store.getPingBody(m.id, id))?.toString(), big);
+      assert.equal((await store.listPings(m.id, 1, 0)).items[0]?.bodyPreview?.length, 200);
+      assert.equal(await store.getPingBody(m.id, id + 999), null);
+      const [empty] = await store.recordPings([ping(m.pingToken, 'success', 2)], decidePing);
+      assert.deepEqual(await store.getPingBody(m.id, empty?.found ? empty.pingId : 0), Buffer.alloc(0));
+    });
+
+    it('finds due monitors by stored deadline, earliest first, and reports the next deadline', async () => {
+      const a = makeMonitor({ deadline: at(30) });
+      const b = makeMonitor({ deadline: at(10) });
+      const c = makeMonitor({ deadline: null, state: 'down' });
+      for (const m of [a, b, c]) await store.insertMonitor(m);
+      assert.deepEqual(await store.nextDeadline(), at(10));
+      assert.deepEqual((await store.dueMonitors(at(20), 10)).map((m) => m.id), [b.id]);
+      assert.deepEqual((await store.dueMonitors(at(30), 10)).map((m) => m.id), [b.id, a.id]);
+      assert.deepEqual((await store.dueMonitors(at(30), 1)).map((m) => m.id), [b.id]);
+    });
+
+    it('deletes a monitor with its pings and flips', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      await store.recordPings([ping(m.pingToken, 'success', 1, 'b')], decidePing);
+      assert.equal(await store.deleteMonitor(project.id, m.id), true);
+      assert.equal(await store.getMonitor(project.id, m.id), null);
+      assert.equal((await store.listPings(m.id, 10, 0)).total, 0);
+      assert.equal((await store.listFlips(m.id, 10, 0)).total, 0);
+      assert.equal(await store.deleteMonitor(project.id, m.id), false);
+    });
+
+    it('stores API keys by hash only and finds them by hash', async () => {
+      await store.createApiKey({ id: newId('key'), projectId: project.id, name: 'k', prefix: 'odk_abcd', readOnly: true, createdAt: T0, hash: 'ab'.repeat(32) });
+      const found = await store.findApiKeyByHash('ab'.repeat(32));
+      assert.equal(found?.projectId, project.id);
+      assert.equal(found?.readOnly, true);
+      assert.equal(await store.findApiKeyByHash('cd'.repeat(32)), null);
+      assert.equal((await store.listApiKeys(project.id)).length, 1);
+    });
+
+    it('counts projects and monitors by state', async () => {
+      assert.equal(await store.countProjects(), 1);
+      assert.deepEqual((await store.listProjects()).map((p) => p.id), [project.id]);
+      await store.insertMonitor(makeMonitor());
+      await store.insertMonitor(makeMonitor({ state: 'down' }));
+      assert.deepEqual(await store.countMonitorsByState(), { pending: 1, down: 1 });
+    });
+  });
+}
