@@ -46,16 +46,19 @@ export interface BootstrapResult {
 
 /**
  * On an empty database: creates the default project and an admin (read-write) key. With `bootstrapKey` set,
- * that value becomes the key (and is created on a non-empty database too if no key has it), so automation
- * can start many nodes with one known key. Returns null when nothing needed doing.
+ * that value becomes the key; on a database that already has projects but not that key, it is added as an
+ * admin key of the oldest project, so automation can start any number of nodes, or an existing
+ * installation, with one known key. Returns null when nothing needed doing.
  */
 export async function bootstrap(store: Store, clock: Clock, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
   if (bootstrapKey !== undefined && bootstrapKey.length < MIN_BOOTSTRAP_KEY_LENGTH) {
     throw invalid('OVERDUE_BOOTSTRAP_API_KEY', `must be at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters`);
   }
-  if ((await store.countProjects()) > 0) {
+  const [oldest] = await store.listProjects();
+  if (oldest) {
     if (bootstrapKey === undefined || (await store.findApiKeyByHash(hashSecret(bootstrapKey)))) return null;
-    throw invalid('OVERDUE_BOOTSTRAP_API_KEY', 'the database already has projects but none has this key; create keys with `overdue keys create`');
+    await createApiKey(store, clock, oldest.id, { name: 'bootstrap admin', secret: bootstrapKey });
+    return { project: oldest, printableSecret: null };
   }
   const project = await createProject(store, clock, 'Default');
   const created = await createApiKey(store, clock, project.id, { name: 'admin', secret: bootstrapKey });

@@ -79,3 +79,24 @@ describe('bootstrap', () => {
     await assert.rejects(startTestServer({ OVERDUE_BOOTSTRAP_API_KEY: 'short' }), /OVERDUE_BOOTSTRAP_API_KEY/);
   });
 });
+
+describe('bootstrap on an existing database', () => {
+  it('adds a newly configured bootstrap key to the existing project instead of refusing to start', async () => {
+    const first = await startTestServer({ OVERDUE_BOOTSTRAP_API_KEY: '' });
+    const created = (await first.api('POST', '/v1/monitors', { name: 'old', expected_interval_sec: 60 }, first.bootstrapped!.printableSecret!)).json;
+    await first.stop();
+    const { startServer } = await import('../../src/runtime/server.js');
+    const { loadConfig } = await import('../../src/config/config.js');
+    const { silentLogger } = await import('../../src/runtime/logger.js');
+    const key = 'odk_added_later_0123456789abcdefghij';
+    const second = await startServer(loadConfig({ DATABASE_URL: `sqlite://${first.dir}/overdue.db`, OVERDUE_BOOTSTRAP_API_KEY: key, LOG_LEVEL: 'silent' }), { logger: silentLogger, listen: false, runScheduler: false });
+    try {
+      const r = await second.app.inject({ method: 'GET', url: `/v1/monitors/${created.id}`, headers: { authorization: `Bearer ${key}` } });
+      assert.equal(r.statusCode, 200);
+      assert.equal(second.bootstrapped?.printableSecret, null);
+    } finally {
+      await second.stop();
+      await first.close();
+    }
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench`: pings/s and p99 latency of `GET /v1/ping/:token` with 10 000 monitors on SQLite (every
+ * acknowledged ping committed with synchronous=FULL), side by side with a bare node:http server answering the
+ * same request in the same run, at 50 and 200 connections. Prints the ratio, which is what to compare across
+ * machines: absolute numbers drift ±20 % on shared 2-core boxes.
+ *
+ * Load comes from wrk when installed (apt-get install wrk), else autocannon, which saturates near 30k req/s
+ * on one core and so understates the bare server.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import autocannon from 'autocannon';
+import { systemClock } from '../src/app/clock.js';
+import { createProject } from '../src/app/keys.js';
+import { newId, newPingToken } from '../src/app/secrets.js';
+import { timingOf } from '../src/app/timing.js';
+import { initialStatus } from '../src/domain/transitions.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+
+const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '50,200').split(',').map(Number);
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+interface Result {
+  rps: number;
+  p99ms: number;
+  ok: number;
+}
+
+async function seed(path: string): Promise<string[]> {
+  const store = new SqliteStore({ path });
+  const project = await createProject(store, systemClock, 'bench');
+  const tokens: string[] = [];
+  const now = new Date();
+  const config = { name: 'bench', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [] };
+  for (let i = 0; i < MONITORS; i++) {
+    const token = newPingToken();
+    tokens.push(token);
+    await store.insertMonitor({ ...config, key: `bench-${i}`, id: newId('mon'), projectId: project.id, pingToken: token, createdAt: now, updatedAt: now, ...initialStatus(now, timingOf(config)) });
+  }
+  await store.close();
+  return tokens;
+}
+
+function launch(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'servers.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const m = /ready (\d+)/.exec(chunk.toString());
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`server ${args[0]} exited with ${code}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function wrk(port: number, connections: number, seconds: number, script: string): Result {
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p99ms, ok: total - bad };
+}
+
+async function cannon(port: number, connections: number, seconds: number, tokens: string[]): Promise<Result> {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/ping/${tokens[(Math.random() * tokens.length) | 0]}` }) }],
+  });
+  return { rps: r.requests.average, p99ms: r.latency.p99, ok: r['2xx'] };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
+  try {
+    const db = join(dir, 'bench.db');
+    const tokens = await seed(db);
+    const script = join(dir, 'ping.lua');
+    writeFileSync(
+      script,
+      `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}\nmath.randomseed(os.time())\nrequest = function()\n  return wrk.format("GET", "/v1/ping/" .. tokens[math.random(#tokens)], { ["User-Agent"] = "bench" })\nend\n`,
+    );
+    const load = (port: number, c: number, s: number) => (hasWrk ? Promise.resolve(wrk(port, c, s, script)) : cannon(port, c, s, tokens));
+    console.log(`ping benchmark: ${MONITORS} monitors, ${SECONDS}s per run, load from ${hasWrk ? 'wrk' : 'autocannon (install wrk for truer baselines)'}`);
+    console.log('conns  server    pings/s   p99 ms   ratio');
+    let acknowledged = 0;
+    for (const c of CONNECTIONS) {
+      const bare = await launch(['bare', '0']);
+      await load(bare.port, c, 2);
+      const b = await load(bare.port, c, SECONDS);
+      await stop(bare.child);
+      const od = await launch(['overdue', '0', `sqlite://${db}`]);
+      const warm = await load(od.port, c, 2);
+      const o = await load(od.port, c, SECONDS);
+      await stop(od.child);
+      acknowledged += warm.ok + o.ok;
+      console.log(`${String(c).padStart(5)}  bare     ${b.rps.toFixed(0).padStart(8)} ${b.p99ms.toFixed(1).padStart(8)}`);
+      console.log(`${String(c).padStart(5)}  overdue  ${o.rps.toFixed(0).padStart(8)} ${o.p99ms.toFixed(1).padStart(8)}   ${(o.rps / b.rps).toFixed(2)}`);
+    }
+    const check = new Database(db, { readonly: true });
+    const stored = check.prepare('SELECT count(*) FROM pings').pluck().get() as number;
+    check.close();
+    console.log(`durability: ${acknowledged} pings acknowledged with 200, ${stored} stored${stored >= acknowledged ? ' (all acknowledged pings are in the database)' : ' — MISSING PINGS'}`);
+    if (stored < acknowledged) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
