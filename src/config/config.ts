@@ -13,7 +13,7 @@ export const ConfigSchema = Type.Object({
     default: 'sqlite://./data/overdue.db',
     description: 'sqlite://<path> (relative to the working directory) or sqlite:///<absolute path>',
   }),
-  OVERDUE_BASE_URL: Type.Optional(Type.String({ description: 'Public base URL that ping URLs are built from; default http://localhost:<PORT>' })),
+  OVERDUE_BASE_URL: Type.Optional(Type.String({ description: 'Public base URL that ping URLs are built from; default http://localhost:<bound port>' })),
   OVERDUE_BOOTSTRAP_API_KEY: Type.Optional(Type.String({ minLength: 20, description: 'Admin API key created on first start instead of a random one' })),
   OVERDUE_SQLITE_SYNC: Type.Enum(['full', 'normal'], {
     default: 'full',
@@ -22,7 +22,7 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 
-export type Config = Readonly<Static<typeof ConfigSchema> & { OVERDUE_BASE_URL: string }>;
+export type Config = Readonly<Static<typeof ConfigSchema>>;
 
 const KEYS = Object.keys(ConfigSchema.properties) as (keyof Static<typeof ConfigSchema>)[];
 
@@ -39,6 +39,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new AppError('validation_error', `${name}: ${first?.message ?? 'invalid'} (got ${JSON.stringify(raw[name])})`, name);
   }
   const config = converted as Static<typeof ConfigSchema>;
-  const baseUrl = (config.OVERDUE_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
-  return Object.freeze({ ...config, OVERDUE_BASE_URL: baseUrl });
+  if (config.OVERDUE_BASE_URL !== undefined) config.OVERDUE_BASE_URL = config.OVERDUE_BASE_URL.replace(/\/+$/, '');
+  return Object.freeze(config);
 }

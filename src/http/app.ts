@@ -22,7 +22,8 @@ export interface AppDeps {
   ingestor: PingIngestor;
   metrics: Metrics;
   scheduler: Scheduler | null;
-  baseUrl: string;
+  /** The public base URL ping URLs are built from; a function because it may be known only once listening. */
+  baseUrl: () => string;
   logger: Logger;
   version: string;
 }

@@ -50,9 +50,14 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         for (const o of outcomes) if (o.found) scheduler.poke(o.monitor.deadline);
       },
     });
-    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl: config.OVERDUE_BASE_URL, logger, version: VERSION });
-    let url = config.OVERDUE_BASE_URL;
-    if (options.listen !== false) url = await app.listen({ port: config.PORT, host: config.HOST });
+    let boundPort = config.PORT;
+    const baseUrl = () => config.OVERDUE_BASE_URL ?? `http://localhost:${boundPort}`;
+    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION });
+    let url = baseUrl();
+    if (options.listen !== false) {
+      url = await app.listen({ port: config.PORT, host: config.HOST });
+      boundPort = Number(new URL(url).port);
+    }
     if (options.runScheduler !== false) scheduler.start();
 
     let stopped: Promise<void> | null = null;

@@ -10,13 +10,13 @@ import { presentFlip, presentMonitor, presentPing } from '../present.js';
 
 export interface MonitorRoutesOptions {
   ctx: AppContext;
-  baseUrl: string;
+  baseUrl: () => string;
 }
 
 const tags = ['monitors'];
 
 export const monitorRoutes: FastifyPluginAsyncTypebox<MonitorRoutesOptions> = async (app, { ctx, baseUrl }) => {
-  const show = (m: Parameters<typeof presentMonitor>[0]) => presentMonitor(m, baseUrl);
+  const show = (m: Parameters<typeof presentMonitor>[0]) => presentMonitor(m, baseUrl());
 
   app.post('/monitors', { schema: { tags, summary: 'Create a monitor', body: MonitorInput, response: { 201: Monitor, ...errorResponses } } }, async (req, reply) => {
     const monitor = await monitors.createMonitor(ctx, req.principal.projectId, req.body);
