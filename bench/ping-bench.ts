@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../src/storage/sqlite/driver.js';
 import autocannon from 'autocannon';
 import { systemClock } from '../src/app/clock.js';
 import { createProject } from '../src/app/keys.js';

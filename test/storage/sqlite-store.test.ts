@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/storage/sqlite/driver.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { storeContract } from './store-contract.js';
 

@@ -2,7 +2,7 @@
  * The embedded default backend: one SQLite file in WAL mode through better-sqlite3. Calls are synchronous
  * underneath; the async interface is what lets the PostgreSQL backend share every caller.
  */
-import Database from 'better-sqlite3';
+import { Database } from './driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../domain/errors.js';
@@ -31,7 +31,7 @@ const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
 
 export class SqliteStore implements Store {
   readonly capabilities = { backend: 'sqlite', shared: false } as const;
-  private readonly db: Database.Database;
+  private readonly db: Database;
   private readonly stmt;
 
   constructor(options: SqliteOptions) {
@@ -258,7 +258,7 @@ function uniqueOrConflict<T>(write: () => T): T {
   }
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   for (const m of migrations) {
