@@ -25,7 +25,7 @@ if (mode === 'bare') {
   });
   server.listen(port, '127.0.0.1', () => console.log(`ready ${(server.address() as { port: number }).port}`));
 } else if (mode === 'overdue') {
-  const config = loadConfig({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', OVERDUE_BOOTSTRAP_API_KEY: 'odk_bench_bootstrap_key_0123456789' });
+  const config = loadConfig({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', OVERDUE_SQLITE_SYNC: 'full', OVERDUE_BOOTSTRAP_API_KEY: 'odk_bench_bootstrap_key_0123456789' });
   const server = await startServer(config, { logger: silentLogger });
   console.log(`ready ${new URL(server.url).port}`);
   process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

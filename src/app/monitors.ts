@@ -80,7 +80,7 @@ async function mutate(ctx: AppContext, projectId: string, id: string, change: Ch
     let flips: ReturnType<typeof applyEvent>['flips'] = [];
     if (event) {
       const t = applyEvent(monitor, event, now, timingOf(monitor));
-      next = { ...next, ...t.status, version: current.version + 1 };
+      next = { ...next, ...t.status, updatedAt: now, version: current.version + 1 };
       flips = t.flips;
     }
     if (await ctx.store.updateMonitor(next, current.version, flips)) {

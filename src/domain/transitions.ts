@@ -135,6 +135,7 @@ function applyDeadline(s: MonitorStatus, now: Date, timing: Timing, moveTo: Move
       s.downReason = 'timeout';
       s.downExitCode = null;
       moveTo('down', describeDown(s));
+      s.runningSince = null; // the run is over: a later resume must not bring it back as running
       return;
     case 'paused':
       resume(s, now, timing, moveTo, 'pause expired');

@@ -35,6 +35,8 @@ describe('API keys and projects', () => {
     const w = await s.api('POST', '/v1/monitors', { name: 'x', expected_interval_sec: 60 }, ro);
     assert.equal(w.status, 403);
     assert.equal(w.json.error.code, 'forbidden');
+    const bare = await s.app.inject({ method: 'POST', url: '/v1/keys', headers: { authorization: `Bearer ${TEST_KEY}` } });
+    assert.equal(bare.statusCode, 201, 'a key can be created without a body');
     const keys = (await s.api('GET', '/v1/keys')).json.items;
     assert.ok(keys.some((k: { name: string; read_only: boolean }) => k.name === 'ro' && k.read_only));
     assert.ok(keys.every((k: Record<string, unknown>) => !('key' in k) && !('hash' in k)), 'secrets are never listed');

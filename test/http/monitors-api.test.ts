@@ -97,7 +97,9 @@ describe('monitors API', () => {
 
   it('pauses with auto-resume and resumes', async () => {
     const m = (await s.api('POST', '/v1/monitors', { name: 'pausable', expected_interval_sec: 60 })).json;
+    s.clock.advance(5);
     const paused = await s.api('POST', `/v1/monitors/${m.id}/pause`, { hours: 2 });
+    assert.equal(paused.json.updated_at, s.clock.now().toISOString(), 'a state change updates updated_at');
     assert.equal(paused.status, 200, paused.text);
     assert.equal(paused.json.state, 'paused');
     assert.equal(paused.json.paused_until, new Date(s.clock.now().getTime() + 2 * 3600_000).toISOString());

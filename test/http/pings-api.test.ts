@@ -102,6 +102,7 @@ describe('ping URLs', () => {
     const r = await ping('POST', `/v1/ping/${m.ping_token}`, 'x'.repeat(100 * 1024 + 1), { 'content-type': 'text/plain' });
     assert.equal(r.statusCode, 413);
     assert.equal(JSON.parse(r.body).error.code, 'payload_too_large');
+    assert.match(JSON.parse(r.body).error.message, /102400 bytes/);
     assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 0);
     assert.equal((await s.api('GET', `/v1/monitors/${m.id}`)).json.state, 'pending');
   });

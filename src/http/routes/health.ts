@@ -19,6 +19,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     {
       schema: {
         tags: ['operations'],
+        security: [],
         summary: 'Liveness and database reachability',
         response: { 200: Type.Object({ ok: Type.Boolean(), version: Type.String(), database: Type.String(), roles: Type.Array(Type.String()) }) },
       },
@@ -29,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { tags: ['operations'], security: [], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
     const states = await store.countMonitorsByState();
     const lines: string[] = [
       '# HELP overdue_pings_received_total Pings recorded, by kind and dialect.',

@@ -30,6 +30,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
 
   const schema = {
     tags: ['pings'],
+    security: [], // the token in the path is the credential
     summary: 'Record a ping: success, start, fail, log, or an exit code (0 = success, 1–255 = failure)',
     params: Params,
     querystring: Query,
@@ -63,7 +64,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
   };
 
   for (const prefix of ['/v1/ping', '/ping']) {
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token`, schema, handler });
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token/:action`, schema, handler });
+    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token`, schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
+    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token/:action`, schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
   }
 };

@@ -30,7 +30,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.post(
     '/keys',
-    { schema: { tags: ['project'], summary: 'Create an API key; the secret is in this response only', body: Type.Optional(NewKey), response: { 201: Type.Intersect([ApiKey, Type.Object({ key: Type.String() })]), ...errorResponses } } },
+    { schema: { tags: ['project'], summary: 'Create an API key; the secret is in this response only', body: Type.Optional(Type.Union([NewKey, Type.Null()])), response: { 201: Type.Intersect([ApiKey, Type.Object({ key: Type.String() })]), ...errorResponses } } },
     async (req, reply) => {
       const { key, secret } = await createApiKey(ctx.store, ctx.clock, req.principal.projectId, { readOnly: req.body?.read_only, name: req.body?.name });
       return reply.code(201).send({ id: key.id, name: key.name, prefix: key.prefix, read_only: key.readOnly, created_at: key.createdAt.toISOString(), key: secret });
