@@ -1,18 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDuration, parseDuration, type DurationOptions } from '../../src/domain/duration.js';
-import { AppError } from '../../src/domain/errors.js';
+import { assertInvalid } from '../helpers/assert-invalid.js';
 
-function assertInvalid(fn: () => unknown, field: string, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, 'validation_error');
-    assert.equal(err.field, field);
-    assert.ok(err.message.startsWith(`${field}: `), err.message);
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe('parseDuration accepts', () => {
   const rows: Array<[input: unknown, options: DurationOptions, seconds: number]> = [

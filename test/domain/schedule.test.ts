@@ -8,18 +8,8 @@ import {
   parseSchedule,
   type Schedule,
 } from '../../src/domain/schedule.js';
-import { AppError } from '../../src/domain/errors.js';
+import { assertInvalid } from '../helpers/assert-invalid.js';
 
-function assertInvalid(fn: () => unknown, field: string, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof AppError, `expected AppError, got ${String(err)}`);
-    assert.equal(err.code, 'validation_error');
-    assert.equal(err.field, field);
-    assert.ok(err.message.startsWith(`${field}: `), err.message);
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 const iso = (dates: Array<Date | null>): Array<string | null> => dates.map((d) => (d === null ? null : d.toISOString()));
 // Expected instants may be written with their local offset; compare as UTC.
