@@ -8,7 +8,7 @@
  * on one core and so understates the bare server.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../src/storage/sqlite/driver.js';
@@ -16,13 +16,15 @@ import autocannon from 'autocannon';
 import { systemClock } from '../src/app/clock.js';
 import { createProject } from '../src/app/keys.js';
 import { newId, newPingToken } from '../src/app/secrets.js';
-import { timingOf } from '../src/app/timing.js';
+import { timingOf } from '../src/domain/timing.js';
 import { initialStatus } from '../src/domain/transitions.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 
 const MONITORS = Number(process.env.BENCH_MONITORS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '50,200').split(',').map(Number);
+/** Bare and Overdue alternate this many times per connection count; medians are reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
 interface Result {
@@ -86,33 +88,52 @@ async function cannon(port: number, connections: number, seconds: number, tokens
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
   try {
-    const db = join(dir, 'bench.db');
-    const tokens = await seed(db);
+    const template = join(dir, 'template.db');
+    const tokens = await seed(template);
     const script = join(dir, 'ping.lua');
     writeFileSync(
       script,
       `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}\nmath.randomseed(os.time())\nrequest = function()\n  return wrk.format("GET", "/v1/ping/" .. tokens[math.random(#tokens)], { ["User-Agent"] = "bench" })\nend\n`,
     );
     const load = (port: number, c: number, s: number) => (hasWrk ? Promise.resolve(wrk(port, c, s, script)) : cannon(port, c, s, tokens));
-    console.log(`ping benchmark: ${MONITORS} monitors, ${SECONDS}s per run, load from ${hasWrk ? 'wrk' : 'autocannon (install wrk for truer baselines)'}`);
-    console.log('conns  server    pings/s   p99 ms   ratio');
+    console.log(`ping benchmark: ${MONITORS} monitors, ${SECONDS}s per run, ${ROUNDS} alternating rounds, load from ${hasWrk ? 'wrk' : 'autocannon (install wrk for truer baselines)'}`);
+    console.log('conns  server    pings/s   p99 ms   ratio (median of rounds; range)');
     let acknowledged = 0;
+    let stored = 0;
+    // Each server run starts from a fresh copy of the seeded database, so later rounds are not slowed by the
+    // pings of earlier ones.
+    const countPings = (path: string) => {
+      const check = new Database(path, { readonly: true });
+      const n = check.prepare('SELECT count(*) FROM pings').pluck().get() as number;
+      check.close();
+      return n;
+    };
     for (const c of CONNECTIONS) {
-      const bare = await launch(['bare', '0']);
-      await load(bare.port, c, 2);
-      const b = await load(bare.port, c, SECONDS);
-      await stop(bare.child);
-      const od = await launch(['overdue', '0', `sqlite://${db}`]);
-      const warm = await load(od.port, c, 2);
-      const o = await load(od.port, c, SECONDS);
-      await stop(od.child);
-      acknowledged += warm.ok + o.ok;
-      console.log(`${String(c).padStart(5)}  bare     ${b.rps.toFixed(0).padStart(8)} ${b.p99ms.toFixed(1).padStart(8)}`);
-      console.log(`${String(c).padStart(5)}  overdue  ${o.rps.toFixed(0).padStart(8)} ${o.p99ms.toFixed(1).padStart(8)}   ${(o.rps / b.rps).toFixed(2)}`);
+      const bares: Result[] = [];
+      const ours: Result[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const bare = await launch(['bare', '0']);
+        await load(bare.port, c, 2);
+        bares.push(await load(bare.port, c, SECONDS));
+        await stop(bare.child);
+        const db = join(dir, `run-${c}-${round}.db`);
+        copyFileSync(template, db);
+        const od = await launch(['overdue', '0', `sqlite://${db}`]);
+        const warm = await load(od.port, c, 2);
+        const o = await load(od.port, c, SECONDS);
+        await stop(od.child);
+        ours.push(o);
+        acknowledged += warm.ok + o.ok;
+        stored += countPings(db);
+        rmSync(db, { force: true });
+      }
+      const ratios = ours.map((o, i) => o.rps / bares[i]!.rps);
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      console.log(`${String(c).padStart(5)}  bare     ${med(bares.map((r) => r.rps)).toFixed(0).padStart(8)} ${med(bares.map((r) => r.p99ms)).toFixed(1).padStart(8)}`);
+      console.log(
+        `${String(c).padStart(5)}  overdue  ${med(ours.map((r) => r.rps)).toFixed(0).padStart(8)} ${med(ours.map((r) => r.p99ms)).toFixed(1).padStart(8)}   ${med(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      );
     }
-    const check = new Database(db, { readonly: true });
-    const stored = check.prepare('SELECT count(*) FROM pings').pluck().get() as number;
-    check.close();
     console.log(`durability: ${acknowledged} pings acknowledged with 200, ${stored} stored${stored >= acknowledged ? ' (all acknowledged pings are in the database)' : ' — MISSING PINGS'}`);
     if (stored < acknowledged) process.exitCode = 1;
   } finally {

@@ -6,7 +6,7 @@ import { applyEvent, initialStatus, type MonitorEvent } from '../domain/transiti
 import type { MonitorFilter, Page } from '../storage/store.js';
 import type { AppContext } from './context.js';
 import { newId, newPingToken } from './secrets.js';
-import { timingOf } from './timing.js';
+import { timingOf } from '../domain/timing.js';
 
 export async function createMonitor(ctx: AppContext, projectId: string, input: MonitorConfigInput): Promise<Monitor> {
   const config = newMonitorConfig(input);

@@ -3,11 +3,9 @@
  * each is answered only after that transaction commits. Up to `maxInFlight` batches commit at once, so a
  * backend whose commit does not block the event loop (PostgreSQL, a worker thread) overlaps them.
  */
-import type { Monitor } from '../domain/monitor.js';
 import type { PingInput } from '../domain/ping.js';
-import { applyEvent, type MonitorEvent } from '../domain/transitions.js';
+import { decidePing } from '../domain/ping-decision.js';
 import type { PingOutcome, Store } from '../storage/store.js';
-import { timingOf } from './timing.js';
 
 export interface IngestorOptions {
   maxBatch?: number;
@@ -70,21 +68,4 @@ export class PingIngestor {
       this.schedule();
     }
   }
-}
-
-export function eventOfPing(ping: PingInput): MonitorEvent {
-  switch (ping.kind) {
-    case 'success':
-      return { type: 'success' };
-    case 'start':
-      return { type: 'start' };
-    case 'fail':
-      return { type: 'fail', exitCode: ping.exitCode };
-    case 'log':
-      return { type: 'log' };
-  }
-}
-
-export function decidePing(monitor: Monitor, ping: PingInput) {
-  return applyEvent(monitor, eventOfPing(ping), ping.receivedAt, timingOf(monitor));
 }

@@ -2,7 +2,7 @@
 import type { Flip, Monitor } from '../domain/monitor.js';
 import type { PingRecord } from '../domain/ping.js';
 import { intervalSecondsOf } from '../domain/monitor-config.js';
-import { parsedSchedule } from '../app/timing.js';
+import { parsedSchedule } from '../domain/timing.js';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 

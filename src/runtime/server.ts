@@ -38,7 +38,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
-  const store = await openStore(config.DATABASE_URL, { sqliteSync: config.OVERDUE_SQLITE_SYNC as 'full' | 'normal' });
+  const store = await openStore(config.DATABASE_URL, { sqliteSync: config.OVERDUE_SQLITE_SYNC as 'full' | 'normal', worker: true });
   try {
     const bootstrapped = await bootstrap(store, clock, config.OVERDUE_BOOTSTRAP_API_KEY);
     const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }));

@@ -5,7 +5,7 @@
  * monitor's version, so several schedulers may share one database.
  */
 import type { Clock } from '../app/clock.js';
-import { timingOf } from '../app/timing.js';
+import { timingOf } from '../domain/timing.js';
 import { applyEvent } from '../domain/transitions.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../runtime/logger.js';

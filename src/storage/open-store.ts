@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import { SqliteStore, type SqliteSync } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
+import { WorkerSqliteStore } from './sqlite/worker-store.js';
 
 /** `sqlite://./rel/path.db`, `sqlite:///abs/path.db`, `sqlite::memory:`. */
 export function sqlitePathOf(url: string): string | null {
@@ -12,9 +13,16 @@ export function sqlitePathOf(url: string): string | null {
   return resolve(m[1]);
 }
 
-export async function openStore(url: string, options: { sqliteSync?: SqliteSync } = {}): Promise<Store> {
+/**
+ * `worker: true` (the server) runs a SQLite file's connection on a worker thread; one-shot tools (the CLI)
+ * use it in-process.
+ */
+export async function openStore(url: string, options: { sqliteSync?: SqliteSync; worker?: boolean } = {}): Promise<Store> {
   const path = sqlitePathOf(url);
-  if (path) return new SqliteStore({ path, sync: options.sqliteSync ?? 'full' });
+  if (path) {
+    const sqlite = { path, sync: options.sqliteSync ?? 'full' } as const;
+    return options.worker && path !== ':memory:' ? WorkerSqliteStore.open(sqlite) : new SqliteStore(sqlite);
+  }
   if (/^postgres(ql)?:\/\//.test(url)) {
     throw new AppError('validation_error', 'DATABASE_URL: PostgreSQL support is not available in this version yet; use sqlite://', 'DATABASE_URL');
   }

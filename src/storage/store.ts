@@ -45,8 +45,8 @@ export type PingOutcome =
   | { found: false }
   | { found: true; monitor: Monitor; pingId: number; flips: Flip[] };
 
-/** Computes a monitor's transition for one ping, inside the store's transaction. Must be pure. */
-export type PingDecider = (monitor: Monitor, ping: PingInput) => Transition;
+/** Computes a monitor's transition for one ping, inside the store's transaction. Must be pure and deterministic: stores may replay it. */
+export type PingDecider = (monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt'>) => Transition;
 
 export interface StoreCapabilities {
   backend: 'sqlite' | 'postgres';

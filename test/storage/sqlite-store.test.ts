@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Database } from '../../src/storage/sqlite/driver.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { WorkerSqliteStore } from '../../src/storage/sqlite/worker-store.js';
 import { storeContract } from './store-contract.js';
 
 async function freshFile() {
@@ -15,6 +16,11 @@ async function freshFile() {
 storeContract('sqlite', async () => {
   const { path, cleanup } = await freshFile();
   return { store: new SqliteStore({ path }), cleanup };
+});
+
+storeContract('sqlite on a worker thread', async () => {
+  const { path, cleanup } = await freshFile();
+  return { store: await WorkerSqliteStore.open({ path }), cleanup };
 });
 
 describe('SQLite store specifics', () => {

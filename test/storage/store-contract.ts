@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { decidePing } from '../../src/app/ping-ingestor.js';
+import { decidePing } from '../../src/domain/ping-decision.js';
 import { newId, newPingKey, newPingToken } from '../../src/app/secrets.js';
-import { timingOf } from '../../src/app/timing.js';
+import { timingOf } from '../../src/domain/timing.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { Monitor } from '../../src/domain/monitor.js';
 import type { PingInput } from '../../src/domain/ping.js';

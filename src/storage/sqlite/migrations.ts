@@ -39,6 +39,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         deadline INTEGER,
         paused_until INTEGER,
         version INTEGER NOT NULL,
+        -- The newest ping whose effect the status columns include; later pings are replayed at start-up.
+        status_ping_id INTEGER NOT NULL DEFAULT 0,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
         UNIQUE (project_id, key)

@@ -1,8 +1,8 @@
 /** Parsed schedules, memoized: the ping path computes one next-expected instant per ping. */
-import type { MonitorConfig } from '../domain/monitor.js';
-import { scheduleOf } from '../domain/monitor-config.js';
-import { nextExpected, type Schedule } from '../domain/schedule.js';
-import type { Timing } from '../domain/transitions.js';
+import type { MonitorConfig } from './monitor.js';
+import { scheduleOf } from './monitor-config.js';
+import { nextExpected, type Schedule } from './schedule.js';
+import type { Timing } from './transitions.js';
 
 const MAX_ENTRIES = 10_000;
 const schedules = new Map<string, Schedule>();
