@@ -19,6 +19,7 @@ export const ConfigSchema = Type.Object({
     default: 'full',
     description: 'full: an acknowledged ping survives power loss; normal: it survives a process crash only',
   }),
+  OVERDUE_PING_RETENTION: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000, description: 'Pings kept per monitor (older ones are pruned in the background)' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 

@@ -10,6 +10,7 @@ import { Metrics } from '../app/metrics.js';
 import { PingIngestor } from '../app/ping-ingestor.js';
 import type { Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
+import { Pruner } from '../scheduler/pruner.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
@@ -20,6 +21,7 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   scheduler: Scheduler;
+  pruner: Pruner;
   bootstrapped: BootstrapResult | null;
   /** The address actually bound (useful with PORT=0). */
   url: string;
@@ -42,6 +44,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   try {
     const bootstrapped = await bootstrap(store, clock, config.OVERDUE_BOOTSTRAP_API_KEY);
     const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }));
+    const pruner = new Pruner(store, logger.child({ role: 'pruner' }), { keep: config.OVERDUE_PING_RETENTION });
     const ctx: AppContext = { store, clock, deadlineChanged: (d) => scheduler.poke(d) };
     const metrics = new Metrics();
     const ingestor = new PingIngestor(store, {
@@ -58,16 +61,20 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       url = await app.listen({ port: config.PORT, host: config.HOST });
       boundPort = Number(new URL(url).port);
     }
-    if (options.runScheduler !== false) scheduler.start();
+    if (options.runScheduler !== false) {
+      scheduler.start();
+      pruner.start();
+    }
 
     let stopped: Promise<void> | null = null;
     const stop = () =>
       (stopped ??= (async () => {
         await app.close();
         await scheduler.stop();
+        await pruner.stop();
         await store.close();
       })());
-    return { app, store, scheduler, bootstrapped, url, stop };
+    return { app, store, scheduler, pruner, bootstrapped, url, stop };
   } catch (err) {
     await store.close();
     throw err;

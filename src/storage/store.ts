@@ -99,6 +99,14 @@ export interface Store {
   /** The earliest stored deadline, or null when no monitor has one. */
   nextDeadline(): Promise<Date | null>;
   countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>>;
+
+  /**
+   * Deletes pings beyond the newest `keep` of each monitor, visiting at most `monitors` monitors after the one
+   * with id `after` (ids ascending) and deleting at most `maxRows` rows, so each call is a short transaction.
+   * Returns the rows deleted and the id to continue after (`''` is before every id; null once the last monitor
+   * was visited).
+   */
+  prunePings(keep: number, after: string | null, monitors: number, maxRows: number): Promise<{ deleted: number; next: string | null }>;
 }
 
 export type { MonitorStatus };

@@ -151,6 +151,32 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal((await store.listApiKeys(project.id)).length, 1);
     });
 
+    it('prunes pings beyond the newest N per monitor in bounded steps, keeping the rest', async () => {
+      const a = makeMonitor();
+      const b = makeMonitor();
+      await store.insertMonitor(a);
+      await store.insertMonitor(b);
+      await store.recordPings(Array.from({ length: 12 }, (_, i) => ping(a.pingToken, 'success', i)), decidePing);
+      await store.recordPings(Array.from({ length: 3 }, (_, i) => ping(b.pingToken, 'success', i)), decidePing);
+      let cursor: string | null = null;
+      let deleted = 0;
+      let steps = 0;
+      do {
+        const r: { deleted: number; next: string | null } = await store.prunePings(5, cursor, 1, 4);
+        assert.ok(r.deleted <= 4, 'never more than maxRows per step');
+        deleted += r.deleted;
+        cursor = r.next;
+        steps++;
+      } while (cursor !== null && steps < 20);
+      assert.equal(cursor, null, 'a pass ends');
+      assert.equal(deleted, 7);
+      const left = await store.listPings(a.id, 50, 0);
+      assert.equal(left.total, 5);
+      assert.deepEqual(left.items.map((p) => p.receivedAt), [at(11), at(10), at(9), at(8), at(7)], 'the newest are kept');
+      assert.equal((await store.listPings(b.id, 50, 0)).total, 3);
+      assert.equal((await store.getMonitor(project.id, a.id))?.state, 'up', 'pruning never loses the monitor status');
+    });
+
     it('counts projects and monitors by state', async () => {
       assert.equal(await store.countProjects(), 1);
       assert.deepEqual((await store.listProjects()).map((p) => p.id), [project.id]);

@@ -98,6 +98,9 @@ export class SqliteStore implements Store {
       due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
       nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
       stateCounts: db.prepare('SELECT state, count(*) AS n FROM monitors GROUP BY state'),
+      monitorIdsAfter: db.prepare('SELECT id FROM monitors WHERE id > ? ORDER BY id LIMIT ?').pluck(),
+      pingCutoff: db.prepare('SELECT id FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+      deleteOldPings: db.prepare('DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ? AND id <= ? ORDER BY id LIMIT ?)'),
     };
     this.replayUnflushed(options.decide ?? decidePing);
     this.flushTimer = setInterval(() => this.flush(), options.flushIntervalMs ?? 5000);
@@ -275,6 +278,24 @@ export class SqliteStore implements Store {
     const out: Partial<Record<MonitorState, number>> = {};
     for (const r of this.stmt.stateCounts.all() as { state: MonitorState; n: number }[]) out[r.state] = r.n;
     return out;
+  }
+
+  async prunePings(keep: number, after: string | null, monitors: number, maxRows: number): Promise<{ deleted: number; next: string | null }> {
+    // Statuses first: a pruned ping must never be one that replay at the next open would still need.
+    this.flush();
+    return this.db
+      .transaction(() => {
+        const ids = this.stmt.monitorIdsAfter.all(after ?? '', monitors) as string[];
+        let deleted = 0;
+        for (const [i, id] of ids.entries()) {
+          const cutoff = this.stmt.pingCutoff.get(id, keep) as number | undefined;
+          if (cutoff !== undefined) deleted += this.stmt.deleteOldPings.run(id, cutoff, maxRows - deleted).changes;
+          // Out of budget: continue with this same monitor next time, it may have more to delete.
+          if (deleted >= maxRows) return { deleted, next: ids[i - 1] ?? after ?? '' };
+        }
+        return { deleted, next: ids.length < monitors ? null : (ids.at(-1) ?? null) };
+      })
+      .immediate();
   }
 
   private writeFlips(monitorId: string, flips: Flip[]): void {
