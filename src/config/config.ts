@@ -20,6 +20,10 @@ export const ConfigSchema = Type.Object({
     description: 'full: an acknowledged ping survives power loss; normal: it survives a process crash only',
   }),
   OVERDUE_PING_RETENTION: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000, description: 'Pings kept per monitor (older ones are pruned in the background)' }),
+  OVERDUE_TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'Which proxies may set X-Forwarded-For (the IP recorded with pings): "false", "true" (any), or a comma-separated list of addresses/CIDRs',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 
@@ -42,4 +46,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config = converted as Static<typeof ConfigSchema>;
   if (config.OVERDUE_BASE_URL !== undefined) config.OVERDUE_BASE_URL = config.OVERDUE_BASE_URL.replace(/\/+$/, '');
   return Object.freeze(config);
+}
+
+/** OVERDUE_TRUST_PROXY in the form Fastify's `trustProxy` takes. */
+export function trustProxyOf(config: Config): boolean | string[] {
+  const v = config.OVERDUE_TRUST_PROXY.trim();
+  if (v === 'false' || v === '') return false;
+  if (v === 'true') return true;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }

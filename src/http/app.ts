@@ -26,6 +26,8 @@ export interface AppDeps {
   baseUrl: () => string;
   logger: Logger;
   version: string;
+  /** Proxies allowed to set X-Forwarded-For: false, true, or addresses/CIDRs. */
+  trustProxy?: boolean | string[];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -34,6 +36,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request logs would cost more than the ping itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: deps.trustProxy ?? false,
     // Unknown fields are errors, not silently dropped: a typo like "grace_second" must not pass unnoticed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -8,7 +8,7 @@ import type { AppContext } from '../app/context.js';
 import { bootstrap, type BootstrapResult } from '../app/keys.js';
 import { Metrics } from '../app/metrics.js';
 import { PingIngestor } from '../app/ping-ingestor.js';
-import type { Config } from '../config/config.js';
+import { trustProxyOf, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
 import { Pruner } from '../scheduler/pruner.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -55,7 +55,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     });
     let boundPort = config.PORT;
     const baseUrl = () => config.OVERDUE_BASE_URL ?? `http://localhost:${boundPort}`;
-    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION });
+    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION, trustProxy: trustProxyOf(config) });
     let url = baseUrl();
     if (options.listen !== false) {
       url = await app.listen({ port: config.PORT, host: config.HOST });

@@ -67,6 +67,8 @@ export interface Store {
   /** The key whose hash equals `hash`, or null. */
   findApiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | null>;
   listApiKeys(projectId: string): Promise<ApiKey[]>;
+  /** Deletes the project's key unless it is the project's last read-write key (then AppError('conflict')). */
+  deleteApiKey(projectId: string, id: string): Promise<boolean>;
 
   /** Throws AppError('conflict') when the key or ping token is taken. */
   insertMonitor(monitor: Monitor): Promise<void>;

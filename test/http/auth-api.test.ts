@@ -42,6 +42,20 @@ describe('API keys and projects', () => {
     assert.ok(keys.every((k: Record<string, unknown>) => !('key' in k) && !('hash' in k)), 'secrets are never listed');
   });
 
+  it('revokes a key, which then gets 401, and refuses to revoke the last read-write key', async () => {
+    const created = (await s.api('POST', '/v1/keys', { name: 'temp' })).json;
+    assert.equal((await s.api('GET', '/v1/project', undefined, created.key)).status, 200);
+    assert.equal((await s.api('DELETE', `/v1/keys/${created.id}`)).status, 204);
+    assert.equal((await s.api('GET', '/v1/project', undefined, created.key)).status, 401);
+    assert.equal((await s.api('DELETE', `/v1/keys/${created.id}`)).status, 404);
+    const keys = (await s.api('GET', '/v1/keys')).json.items as { id: string; name: string; read_only: boolean }[];
+    for (const k of keys.filter((k) => !k.read_only && k.name !== 'admin')) assert.equal((await s.api('DELETE', `/v1/keys/${k.id}`)).status, 204);
+    const admin = keys.find((k) => k.name === 'admin')!;
+    const last = await s.api('DELETE', `/v1/keys/${admin.id}`);
+    assert.equal(last.status, 409);
+    assert.equal((await s.api('GET', '/v1/project')).status, 200);
+  });
+
   it('never shows one project\'s monitors to another project\'s key', async () => {
     const mine = (await s.api('POST', '/v1/monitors', { name: 'mine', expected_interval_sec: 60 })).json;
     const other = await createProject(s.store, s.clock, 'Other');

@@ -107,6 +107,20 @@ describe('ping URLs', () => {
     assert.equal((await s.api('GET', `/v1/monitors/${m.id}`)).json.state, 'pending');
   });
 
+  it('records the client address from X-Forwarded-For only when the proxy is trusted', async () => {
+    const m = await newMonitor();
+    await ping('GET', `/v1/ping/${m.ping_token}`, undefined, { 'x-forwarded-for': '203.0.113.7' });
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0].ip, '127.0.0.1', 'untrusted by default');
+    const trusting = await startTestServer({ OVERDUE_TRUST_PROXY: '127.0.0.1' });
+    try {
+      const t = (await trusting.api('POST', '/v1/monitors', { name: 'proxied', expected_interval_sec: 60 })).json;
+      await trusting.app.inject({ method: 'GET', url: `/v1/ping/${t.ping_token}`, headers: { 'x-forwarded-for': '203.0.113.7' } });
+      assert.equal((await trusting.api('GET', `/v1/monitors/${t.id}/pings`)).json.items[0].ip, '203.0.113.7');
+    } finally {
+      await trusting.close();
+    }
+  });
+
   it('keeps the msg query parameter', async () => {
     const m = await newMonitor();
     await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);

@@ -177,6 +177,18 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal((await store.getMonitor(project.id, a.id))?.state, 'up', 'pruning never loses the monitor status');
     });
 
+    it('revokes API keys but never the project\'s last read-write key', async () => {
+      const key = (id: string, readOnly: boolean) => ({ id, projectId: project.id, name: id, prefix: 'odk_', readOnly, createdAt: T0, hash: id.padEnd(64, '0') });
+      await store.createApiKey(key('key_rw1', false));
+      await store.createApiKey(key('key_rw2', false));
+      await store.createApiKey(key('key_ro', true));
+      assert.equal(await store.deleteApiKey(project.id, 'key_ro'), true);
+      assert.equal(await store.deleteApiKey(project.id, 'key_ro'), false);
+      assert.equal(await store.deleteApiKey(project.id, 'key_rw1'), true);
+      await assert.rejects(store.deleteApiKey(project.id, 'key_rw2'), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+      assert.deepEqual((await store.listApiKeys(project.id)).map((k) => k.id), ['key_rw2'], 'a refused delete deletes nothing');
+    });
+
     it('counts projects and monitors by state', async () => {
       assert.equal(await store.countProjects(), 1);
       assert.deepEqual((await store.listProjects()).map((p) => p.id), [project.id]);

@@ -4,7 +4,7 @@ import Type from 'typebox';
 import type { AppContext } from '../../app/context.js';
 import { createApiKey } from '../../app/keys.js';
 import { notFound } from '../../domain/errors.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, IdParams } from '../schemas/common.js';
 
 const Project = Type.Object({ id: Type.String(), name: Type.String(), ping_key: Type.String(), created_at: Type.String({ format: 'date-time' }) });
 const ApiKey = Type.Object({
@@ -34,6 +34,15 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (req, reply) => {
       const { key, secret } = await createApiKey(ctx.store, ctx.clock, req.principal.projectId, { readOnly: req.body?.read_only, name: req.body?.name });
       return reply.code(201).send({ id: key.id, name: key.name, prefix: key.prefix, read_only: key.readOnly, created_at: key.createdAt.toISOString(), key: secret });
+    },
+  );
+
+  app.delete(
+    '/keys/:id',
+    { schema: { tags: ['project'], summary: "Revoke an API key (not the project's last read-write key)", params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      if (!(await ctx.store.deleteApiKey(req.principal.projectId, req.params.id))) throw notFound(`API key ${req.params.id}`);
+      return reply.code(204).send(null);
     },
   );
 };

@@ -74,6 +74,8 @@ export class SqliteStore implements Store {
       ),
       keyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
       listKeys: db.prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id'),
+      deleteKey: db.prepare('DELETE FROM api_keys WHERE project_id = ? AND id = ?'),
+      countWriteKeys: db.prepare('SELECT count(*) FROM api_keys WHERE project_id = ? AND read_only = 0').pluck(),
       insertMonitor: db.prepare(`INSERT INTO monitors (${MONITOR_COLUMNS}) VALUES (${MONITOR_PARAMS})`),
       getMonitor: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE project_id = ? AND id = ?`),
       getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
@@ -168,6 +170,18 @@ export class SqliteStore implements Store {
 
   async listApiKeys(projectId: string): Promise<ApiKey[]> {
     return (this.stmt.listKeys.all(projectId) as KeyRow[]).map(keyFromRow);
+  }
+
+  async deleteApiKey(projectId: string, id: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        if (this.stmt.deleteKey.run(projectId, id).changes !== 1) return false;
+        if ((this.stmt.countWriteKeys.get(projectId) as number) === 0) {
+          throw new AppError('conflict', 'this is the project\'s last read-write key; create another before deleting it');
+        }
+        return true;
+      })
+      .immediate();
   }
 
   async insertMonitor(m: Monitor): Promise<void> {
