@@ -7,6 +7,8 @@ export interface AppContext {
   clock: Clock;
   /** Called after a write that may have set an earlier deadline, so a sleeping scheduler wakes in time. */
   deadlineChanged: (deadline: Date | null) => void;
+  /** Called after a write that stored flips, which may have queued notifications. */
+  flipped: () => void;
 }
 
 /** The caller's project and rights, established from its API key. */

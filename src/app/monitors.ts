@@ -85,6 +85,7 @@ async function mutate(ctx: AppContext, projectId: string, id: string, change: Ch
     }
     if (await ctx.store.updateMonitor(next, current.version, flips)) {
       ctx.deadlineChanged(next.deadline);
+      if (flips.length > 0) ctx.flipped();
       return next;
     }
   }

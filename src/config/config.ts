@@ -24,6 +24,10 @@ export const ConfigSchema = Type.Object({
     default: 'false',
     description: 'Which proxies may set X-Forwarded-For (the IP recorded with pings): "false", "true" (any), or a comma-separated list of addresses/CIDRs',
   }),
+  OVERDUE_ALLOW_PRIVATE_TARGETS: Type.Boolean({
+    default: false,
+    description: 'Let channels send to loopback, private and link-local addresses (refused by default: a channel URL must not reach internal services)',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 

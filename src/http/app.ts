@@ -8,11 +8,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { AppContext } from '../app/context.js';
 import type { Metrics } from '../app/metrics.js';
 import type { PingIngestor } from '../app/ping-ingestor.js';
+import type { ChannelKind } from '../notifier/channel.js';
+import type { OutboundHttp } from '../notifier/outbound-http.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { requireApiKey } from './plugins/auth.js';
 import { installErrorHandling } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { channelRoutes } from './routes/channels.js';
 import { monitorRoutes } from './routes/monitors.js';
 import { pingRoutes } from './routes/pings.js';
 import { projectRoutes } from './routes/project.js';
@@ -28,6 +31,8 @@ export interface AppDeps {
   version: string;
   /** Proxies allowed to set X-Forwarded-For: false, true, or addresses/CIDRs. */
   trustProxy?: boolean | string[];
+  kinds: ReadonlyMap<string, ChannelKind>;
+  http: OutboundHttp;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -60,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       requireApiKey(api, deps.ctx.store);
       await api.register(monitorRoutes, { ctx: deps.ctx, baseUrl: deps.baseUrl });
       await api.register(projectRoutes, { ctx: deps.ctx });
+      await api.register(channelRoutes, { ctx: deps.ctx, kinds: deps.kinds, http: deps.http, baseUrl: deps.baseUrl });
     },
     { prefix: '/v1' },
   );

@@ -10,6 +10,9 @@ import { Metrics } from '../app/metrics.js';
 import { PingIngestor } from '../app/ping-ingestor.js';
 import { trustProxyOf, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
+import { channelKinds } from '../notifier/kinds.js';
+import { Notifier } from '../notifier/notifier.js';
+import { OutboundHttp } from '../notifier/outbound-http.js';
 import { Pruner } from '../scheduler/pruner.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { openStore } from '../storage/open-store.js';
@@ -22,6 +25,7 @@ export interface RunningServer {
   store: Store;
   scheduler: Scheduler;
   pruner: Pruner;
+  notifier: Notifier;
   bootstrapped: BootstrapResult | null;
   /** The address actually bound (useful with PORT=0). */
   url: string;
@@ -43,19 +47,22 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const store = await openStore(config.DATABASE_URL, { sqliteSync: config.OVERDUE_SQLITE_SYNC as 'full' | 'normal', worker: true });
   try {
     const bootstrapped = await bootstrap(store, clock, config.OVERDUE_BOOTSTRAP_API_KEY);
-    const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }));
+    let boundPort = config.PORT;
+    const baseUrl = () => config.OVERDUE_BASE_URL ?? `http://localhost:${boundPort}`;
+    const http = new OutboundHttp({ allowPrivate: config.OVERDUE_ALLOW_PRIVATE_TARGETS });
+    const notifier = new Notifier(store, clock, logger.child({ role: 'notifier' }), { baseUrl, http, kinds: channelKinds });
+    const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }), {}, () => notifier.poke());
     const pruner = new Pruner(store, logger.child({ role: 'pruner' }), { keep: config.OVERDUE_PING_RETENTION });
-    const ctx: AppContext = { store, clock, deadlineChanged: (d) => scheduler.poke(d) };
+    const ctx: AppContext = { store, clock, deadlineChanged: (d) => scheduler.poke(d), flipped: () => notifier.poke() };
     const metrics = new Metrics();
     const ingestor = new PingIngestor(store, {
       onCommitted: (pings, outcomes) => {
         metrics.countBatch(pings, outcomes);
         for (const o of outcomes) if (o.found) scheduler.poke(o.monitor.deadline);
+        if (outcomes.some((o) => o.found && o.flips.length > 0)) notifier.poke();
       },
     });
-    let boundPort = config.PORT;
-    const baseUrl = () => config.OVERDUE_BASE_URL ?? `http://localhost:${boundPort}`;
-    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION, trustProxy: trustProxyOf(config) });
+    const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION, trustProxy: trustProxyOf(config), kinds: channelKinds, http });
     let url = baseUrl();
     if (options.listen !== false) {
       url = await app.listen({ port: config.PORT, host: config.HOST });
@@ -63,6 +70,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     }
     if (options.runScheduler !== false) {
       scheduler.start();
+      notifier.start();
       pruner.start();
     }
 
@@ -71,10 +79,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       (stopped ??= (async () => {
         await app.close();
         await scheduler.stop();
+        await notifier.stop();
         await pruner.stop();
         await store.close();
       })());
-    return { app, store, scheduler, pruner, bootstrapped, url, stop };
+    return { app, store, scheduler, pruner, notifier, bootstrapped, url, stop };
   } catch (err) {
     await store.close();
     throw err;

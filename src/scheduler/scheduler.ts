@@ -38,6 +38,8 @@ export class Scheduler {
     private readonly clock: Clock,
     private readonly logger: Logger,
     options: SchedulerOptions = {},
+    /** Called after a pass that changed states (and so may have queued notifications). */
+    private readonly onTransitions: () => void = () => undefined,
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.maxSleepMs = options.maxSleepMs ?? 5_000;
@@ -60,6 +62,7 @@ export class Scheduler {
       if (due.length < this.batchSize) break;
     }
     this.stats.transitions += moved;
+    if (moved > 0) this.onTransitions();
     this.stats.lastLagMs = lag;
     this.stats.ticks++;
     return moved;

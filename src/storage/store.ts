@@ -29,6 +29,57 @@ export interface NewApiKey extends ApiKey {
   hash: string;
 }
 
+export interface Channel {
+  id: string;
+  projectId: string;
+  name: string;
+  kind: string;
+  config: Record<string, unknown>;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NotificationRule {
+  id: string;
+  monitorId: string;
+  channelId: string;
+  event: string;
+  createdAt: Date;
+}
+
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** An outbox row: one event for one channel, with its delivery state. */
+export interface Notification {
+  id: number;
+  projectId: string;
+  monitorId: string;
+  channelId: string;
+  event: string;
+  flip: { at: Date; from: MonitorState; to: MonitorState; reason: string };
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  responseCode: number | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface NotificationFilter {
+  monitorId?: string;
+  channelId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** How a delivery attempt ended. `retryAt` null with an error means permanently failed. */
+export type DeliveryOutcome =
+  | { ok: true; at: Date; responseCode: number | null }
+  | { ok: false; at: Date; error: string; responseCode: number | null; retryAt: Date | null };
+
 export interface MonitorFilter {
   state?: MonitorState;
   tag?: string;
@@ -101,6 +152,29 @@ export interface Store {
   /** The earliest stored deadline, or null when no monitor has one. */
   nextDeadline(): Promise<Date | null>;
   countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>>;
+
+  createChannel(channel: Channel): Promise<void>;
+  getChannel(projectId: string, id: string): Promise<Channel | null>;
+  listChannels(projectId: string): Promise<Channel[]>;
+  /** Writes name and config; false if no such channel. Throws AppError('conflict') on a duplicate name. */
+  updateChannel(channel: Channel): Promise<boolean>;
+  deleteChannel(projectId: string, id: string): Promise<boolean>;
+
+  /** Throws AppError('conflict') when the same (monitor, channel, event) rule exists. */
+  createRule(rule: NotificationRule): Promise<void>;
+  listRules(monitorId: string): Promise<NotificationRule[]>;
+  deleteRule(monitorId: string, id: string): Promise<boolean>;
+
+  /**
+   * Claims up to `limit` notifications due at `now` (pending and due, or claimed by a worker whose lease ran
+   * out) with compare-and-set, leasing them until `leaseUntil`. Two workers never claim the same row at once.
+   */
+  claimNotifications(now: Date, leaseUntil: Date, limit: number): Promise<Notification[]>;
+  /** Records an attempt's outcome for a claimed notification, and a permanent failure on its channel too. */
+  finishNotification(id: number, outcome: DeliveryOutcome): Promise<void>;
+  listNotifications(projectId: string, filter: NotificationFilter): Promise<Page<Notification>>;
+  /** The earliest instant a pending notification is due, or null. */
+  nextNotificationAt(): Promise<Date | null>;
 
   /**
    * Deletes pings beyond the newest `keep` of each monitor, visiting at most `monitors` monitors after the one

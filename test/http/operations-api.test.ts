@@ -12,7 +12,7 @@ describe('operational endpoints', () => {
   it('reports health with the database backend', async () => {
     const r = await s.app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(r.statusCode, 200);
-    assert.deepEqual({ ...JSON.parse(r.body), version: 'v' }, { ok: true, version: 'v', database: 'sqlite', roles: ['api', 'scheduler'] });
+    assert.deepEqual({ ...JSON.parse(r.body), version: 'v' }, { ok: true, version: 'v', database: 'sqlite', roles: ['api', 'scheduler', 'notifier'] });
   });
 
   it('exposes Prometheus metrics: pings by kind, state counts, scheduler lag', async () => {

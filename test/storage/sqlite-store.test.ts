@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Database } from '../../src/storage/sqlite/driver.js';
+import { migrations } from '../../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { WorkerSqliteStore } from '../../src/storage/sqlite/worker-store.js';
 import { storeContract } from './store-contract.js';
@@ -32,7 +33,7 @@ describe('SQLite store specifics', () => {
     await again.close();
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), 1);
+    assert.equal(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get(), migrations.length);
     db.close();
     await cleanup();
   });

@@ -189,6 +189,69 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.deepEqual((await store.listApiKeys(project.id)).map((k) => k.id), ['key_rw2'], 'a refused delete deletes nothing');
     });
 
+    it('keeps channels per project with unique names', async () => {
+      const ch = { id: newId('chn'), projectId: project.id, name: 'ops', kind: 'webhook', config: { url: 'https://example.com/h' }, lastError: null, lastErrorAt: null, createdAt: T0, updatedAt: T0 };
+      await store.createChannel(ch);
+      assert.deepEqual(await store.getChannel(project.id, ch.id), ch);
+      await assert.rejects(store.createChannel({ ...ch, id: newId('chn') }), (e: unknown) => e instanceof AppError && e.code === 'conflict' && e.field === 'name');
+      assert.equal(await store.updateChannel({ ...ch, name: 'ops2', config: { url: 'https://example.com/2' }, updatedAt: at(1) }), true);
+      assert.equal((await store.getChannel(project.id, ch.id))?.name, 'ops2');
+      assert.equal(await store.getChannel('prj_other', ch.id), null);
+      assert.equal((await store.listChannels(project.id)).length, 1);
+      assert.equal(await store.deleteChannel(project.id, ch.id), true);
+      assert.equal(await store.deleteChannel(project.id, ch.id), false);
+    });
+
+    it('enqueues one notification per matching rule in the transaction of the flip, and delivers each to one claimer', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const ch = { id: newId('chn'), projectId: project.id, name: 'hook', kind: 'webhook', config: {}, lastError: null, lastErrorAt: null, createdAt: T0, updatedAt: T0 };
+      await store.createChannel(ch);
+      for (const event of ['on_down', 'on_fail', 'on_recovery']) await store.createRule({ id: newId('rul'), monitorId: m.id, channelId: ch.id, event, createdAt: T0 });
+      await assert.rejects(store.createRule({ id: newId('rul'), monitorId: m.id, channelId: ch.id, event: 'on_down', createdAt: T0 }), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+      assert.equal((await store.listRules(m.id)).length, 3);
+
+      await store.recordPings([ping(m.pingToken, 'fail', 10)], decidePing);
+      await store.recordPings([ping(m.pingToken, 'fail', 11)], decidePing); // still down: no new flip, no new alert
+      const queued = await store.listNotifications(project.id, { monitorId: m.id, limit: 10, offset: 0 });
+      assert.deepEqual(queued.items.map((n) => n.event).sort(), ['on_down', 'on_fail']);
+      assert.ok(queued.items.every((n) => n.status === 'pending' && n.flip.to === 'down'));
+      assert.deepEqual(await store.nextNotificationAt(), at(10));
+
+      const claimed = await store.claimNotifications(at(12), at(72), 10);
+      assert.equal(claimed.length, 2);
+      assert.ok(claimed.every((n) => n.attempts === 1));
+      assert.equal((await store.claimNotifications(at(13), at(73), 10)).length, 0, 'a claimed row is not claimed again while leased');
+      const [first, second] = claimed;
+      await store.finishNotification(first!.id, { ok: true, at: at(13), responseCode: 200 });
+      await store.finishNotification(second!.id, { ok: false, at: at(13), error: 'HTTP 503', responseCode: 503, retryAt: at(18) });
+      assert.equal((await store.claimNotifications(at(17), at(77), 10)).length, 0);
+      const retried = await store.claimNotifications(at(18), at(78), 10);
+      assert.deepEqual(retried.map((n) => [n.id, n.attempts]), [[second!.id, 2]]);
+      await store.finishNotification(second!.id, { ok: false, at: at(19), error: 'HTTP 410', responseCode: 410, retryAt: null });
+      const after = await store.listNotifications(project.id, { channelId: ch.id, limit: 10, offset: 0 });
+      assert.deepEqual(after.items.map((n) => n.status).sort(), ['failed', 'sent']);
+      assert.equal((await store.getChannel(project.id, ch.id))?.lastError, 'HTTP 410');
+
+      await store.recordPings([ping(m.pingToken, 'success', 20)], decidePing);
+      const recovery = await store.listNotifications(project.id, { monitorId: m.id, limit: 1, offset: 0 });
+      assert.equal(recovery.items[0]?.event, 'on_recovery');
+      assert.equal(recovery.total, 3);
+    });
+
+    it('takes back a claim whose worker died once its lease has run out', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const ch = { id: newId('chn'), projectId: project.id, name: 'lease', kind: 'webhook', config: {}, lastError: null, lastErrorAt: null, createdAt: T0, updatedAt: T0 };
+      await store.createChannel(ch);
+      await store.createRule({ id: newId('rul'), monitorId: m.id, channelId: ch.id, event: 'on_down', createdAt: T0 });
+      await store.recordPings([ping(m.pingToken, 'fail', 1)], decidePing);
+      assert.equal((await store.claimNotifications(at(2), at(62), 10)).length, 1);
+      assert.equal((await store.claimNotifications(at(61), at(121), 10)).length, 0);
+      const again = await store.claimNotifications(at(62), at(122), 10);
+      assert.equal(again[0]?.attempts, 2);
+    });
+
     it('counts projects and monitors by state', async () => {
       assert.equal(await store.countProjects(), 1);
       assert.deepEqual((await store.listProjects()).map((p) => p.id), [project.id]);

@@ -26,7 +26,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     },
     async () => {
       await store.nextDeadline(); // a cheap indexed read proves the database answers
-      return { ok: true, version, database: store.capabilities.backend, roles: scheduler ? ['api', 'scheduler'] : ['api'] };
+      return { ok: true, version, database: store.capabilities.backend, roles: scheduler ? ['api', 'scheduler', 'notifier'] : ['api'] };
     },
   );
 

@@ -73,4 +73,55 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX flips_monitor ON flips(monitor_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'notifications',
+    sql: `
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        last_error TEXT,
+        last_error_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, name)
+      );
+      CREATE TABLE notification_rules (
+        id TEXT PRIMARY KEY,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        event TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (monitor_id, channel_id, event)
+      );
+      CREATE INDEX notification_rules_monitor ON notification_rules(monitor_id, event);
+      -- The outbox: written in the transaction of the state change that causes it; dedup_key makes each
+      -- (event, channel) one row however often the enqueue is retried.
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        event TEXT NOT NULL,
+        dedup_key TEXT NOT NULL UNIQUE,
+        flip_at INTEGER NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_until INTEGER,
+        last_error TEXT,
+        response_code INTEGER,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+      );
+      CREATE INDEX notifications_due ON notifications(status, next_attempt_at);
+      CREATE INDEX notifications_monitor ON notifications(monitor_id, id);
+    `,
+  },
 ];

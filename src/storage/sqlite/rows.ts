@@ -2,6 +2,7 @@
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
+import type { Channel, Notification, NotificationRule, NotificationStatus } from '../store.js';
 
 export interface MonitorRow {
   id: string;
@@ -124,4 +125,79 @@ export interface FlipRow {
 
 export function flipFromRow(r: FlipRow): Flip & { id: number } {
   return { id: r.id, at: new Date(r.at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason };
+}
+
+export interface ChannelRow {
+  id: string;
+  project_id: string;
+  name: string;
+  kind: string;
+  config: string;
+  last_error: string | null;
+  last_error_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function channelFromRow(r: ChannelRow): Channel {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    name: r.name,
+    kind: r.kind,
+    config: JSON.parse(r.config) as Record<string, unknown>,
+    lastError: r.last_error,
+    lastErrorAt: date(r.last_error_at),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+export interface RuleRow {
+  id: string;
+  monitor_id: string;
+  channel_id: string;
+  event: string;
+  created_at: number;
+}
+
+export function ruleFromRow(r: RuleRow): NotificationRule {
+  return { id: r.id, monitorId: r.monitor_id, channelId: r.channel_id, event: r.event, createdAt: new Date(r.created_at) };
+}
+
+export interface NotificationRow {
+  id: number;
+  project_id: string;
+  monitor_id: string;
+  channel_id: string;
+  event: string;
+  flip_at: number;
+  from_state: string;
+  to_state: string;
+  reason: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  response_code: number | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export function notificationFromRow(r: NotificationRow): Notification {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    monitorId: r.monitor_id,
+    channelId: r.channel_id,
+    event: r.event,
+    flip: { at: new Date(r.flip_at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason },
+    status: r.status as NotificationStatus,
+    attempts: r.attempts,
+    nextAttemptAt: new Date(r.next_attempt_at),
+    lastError: r.last_error,
+    responseCode: r.response_code,
+    createdAt: new Date(r.created_at),
+    sentAt: date(r.sent_at),
+  };
 }

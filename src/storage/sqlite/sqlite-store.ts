@@ -16,9 +16,39 @@ import { AppError } from '../../domain/errors.js';
 import type { Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
-import type { ApiKey, MonitorFilter, NewApiKey, Page, PingDecider, PingOutcome, Project, Store } from '../store.js';
+import { eventsOfFlip } from '../../domain/notify-events.js';
+import type {
+  ApiKey,
+  Channel,
+  DeliveryOutcome,
+  MonitorFilter,
+  NewApiKey,
+  Notification,
+  NotificationFilter,
+  NotificationRule,
+  Page,
+  PingDecider,
+  PingOutcome,
+  Project,
+  Store,
+} from '../store.js';
 import { migrations } from './migrations.js';
-import { flipFromRow, monitorFromRow, monitorToRow, ms, pingFromRow, type FlipRow, type MonitorRow, type PingRow } from './rows.js';
+import {
+  channelFromRow,
+  flipFromRow,
+  monitorFromRow,
+  monitorToRow,
+  ms,
+  notificationFromRow,
+  pingFromRow,
+  ruleFromRow,
+  type ChannelRow,
+  type FlipRow,
+  type MonitorRow,
+  type NotificationRow,
+  type PingRow,
+  type RuleRow,
+} from './rows.js';
 
 export type SqliteSync = 'full' | 'normal';
 
@@ -100,6 +130,34 @@ export class SqliteStore implements Store {
       due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
       nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
       stateCounts: db.prepare('SELECT state, count(*) AS n FROM monitors GROUP BY state'),
+      insertChannel: db.prepare(
+        'INSERT INTO channels (id, project_id, name, kind, config, created_at, updated_at) VALUES (@id, @project_id, @name, @kind, @config, @created_at, @updated_at)',
+      ),
+      getChannel: db.prepare('SELECT * FROM channels WHERE project_id = ? AND id = ?'),
+      listChannels: db.prepare('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id'),
+      updateChannel: db.prepare('UPDATE channels SET name = @name, config = @config, updated_at = @updated_at WHERE project_id = @project_id AND id = @id'),
+      deleteChannel: db.prepare('DELETE FROM channels WHERE project_id = ? AND id = ?'),
+      channelFailed: db.prepare('UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?'),
+      insertRule: db.prepare('INSERT INTO notification_rules (id, monitor_id, channel_id, event, created_at) VALUES (?, ?, ?, ?, ?)'),
+      listRules: db.prepare('SELECT * FROM notification_rules WHERE monitor_id = ? ORDER BY created_at, id'),
+      deleteRule: db.prepare('DELETE FROM notification_rules WHERE monitor_id = ? AND id = ?'),
+      enqueue: db.prepare(`
+        INSERT OR IGNORE INTO notifications
+          (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, status, next_attempt_at, created_at)
+        SELECT @project_id, r.monitor_id, r.channel_id, r.event, 'flip:' || @flip_id || ':' || r.event || ':' || r.channel_id,
+               @at, @from_state, @to_state, @reason, 'pending', @at, @at
+        FROM notification_rules r WHERE r.monitor_id = @monitor_id AND r.event = @event`),
+      claim: db.prepare(`
+        UPDATE notifications SET status = 'sending', claimed_until = @lease, attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM notifications
+          WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND claimed_until <= @now)
+          ORDER BY next_attempt_at LIMIT @limit)
+        RETURNING *`),
+      delivered: db.prepare("UPDATE notifications SET status = 'sent', sent_at = ?, response_code = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending'"),
+      retryLater: db.prepare("UPDATE notifications SET status = 'pending', next_attempt_at = ?, last_error = ?, response_code = ?, claimed_until = NULL WHERE id = ? AND status = 'sending'"),
+      failedForGood: db.prepare("UPDATE notifications SET status = 'failed', last_error = ?, response_code = ?, claimed_until = NULL WHERE id = ? AND status = 'sending' RETURNING channel_id"),
+      nextNotification: db.prepare("SELECT min(CASE status WHEN 'pending' THEN next_attempt_at ELSE claimed_until END) FROM notifications WHERE status IN ('pending', 'sending')").pluck(),
       monitorIdsAfter: db.prepare('SELECT id FROM monitors WHERE id > ? ORDER BY id LIMIT ?').pluck(),
       pingCutoff: db.prepare('SELECT id FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
       deleteOldPings: db.prepare('DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ? AND id <= ? ORDER BY id LIMIT ?)'),
@@ -225,7 +283,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
       if (changed !== 1) return false;
-      this.writeFlips(m.id, flips);
+      this.writeFlips(m, flips);
       return true;
     }).immediate();
   }
@@ -253,7 +311,7 @@ export class SqliteStore implements Store {
         if (status.version !== monitor.version) {
           next.updatedAt = ping.receivedAt;
           this.unflushed.set(monitor.id, { monitor: next, pingId });
-          this.writeFlips(monitor.id, flips);
+          this.writeFlips(next, flips);
         }
         return { found: true, monitor: next, pingId, flips };
       }),
@@ -312,8 +370,90 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  private writeFlips(monitorId: string, flips: Flip[]): void {
-    for (const f of flips) this.stmt.insertFlip.run(monitorId, ms(f.at), f.from, f.to, f.reason);
+  /** Stores flips and, in the same transaction, the outbox rows of the notification rules they trigger. */
+  private writeFlips(monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[]): void {
+    for (const f of flips) {
+      const flipId = Number(this.stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
+      for (const event of eventsOfFlip(f, monitor.downReason)) {
+        this.stmt.enqueue.run({
+          project_id: monitor.projectId, monitor_id: monitor.id, flip_id: flipId, event,
+          at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason,
+        });
+      }
+    }
+  }
+
+  async createChannel(c: Channel): Promise<void> {
+    uniqueOrConflict(() =>
+      this.stmt.insertChannel.run({ id: c.id, project_id: c.projectId, name: c.name, kind: c.kind, config: JSON.stringify(c.config), created_at: c.createdAt.getTime(), updated_at: c.updatedAt.getTime() }),
+    );
+  }
+
+  async getChannel(projectId: string, id: string): Promise<Channel | null> {
+    const r = this.stmt.getChannel.get(projectId, id) as ChannelRow | undefined;
+    return r ? channelFromRow(r) : null;
+  }
+
+  async listChannels(projectId: string): Promise<Channel[]> {
+    return (this.stmt.listChannels.all(projectId) as ChannelRow[]).map(channelFromRow);
+  }
+
+  async updateChannel(c: Channel): Promise<boolean> {
+    const run = () => this.stmt.updateChannel.run({ id: c.id, project_id: c.projectId, name: c.name, config: JSON.stringify(c.config), updated_at: c.updatedAt.getTime() });
+    return uniqueOrConflict(run).changes === 1;
+  }
+
+  async deleteChannel(projectId: string, id: string): Promise<boolean> {
+    return this.stmt.deleteChannel.run(projectId, id).changes === 1;
+  }
+
+  async createRule(r: NotificationRule): Promise<void> {
+    uniqueOrConflict(() => this.stmt.insertRule.run(r.id, r.monitorId, r.channelId, r.event, r.createdAt.getTime()));
+  }
+
+  async listRules(monitorId: string): Promise<NotificationRule[]> {
+    return (this.stmt.listRules.all(monitorId) as RuleRow[]).map(ruleFromRow);
+  }
+
+  async deleteRule(monitorId: string, id: string): Promise<boolean> {
+    return this.stmt.deleteRule.run(monitorId, id).changes === 1;
+  }
+
+  async claimNotifications(now: Date, leaseUntil: Date, limit: number): Promise<Notification[]> {
+    // One UPDATE … RETURNING is the compare-and-set: a row moves to `sending` for exactly one claimer.
+    const rows = this.db.transaction(() => this.stmt.claim.all({ now: now.getTime(), lease: leaseUntil.getTime(), limit }) as NotificationRow[]).immediate();
+    return rows.map(notificationFromRow).sort((a, b) => a.id - b.id);
+  }
+
+  async finishNotification(id: number, o: DeliveryOutcome): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (o.ok) {
+          this.stmt.delivered.run(o.at.getTime(), o.responseCode, id);
+        } else if (o.retryAt) {
+          this.stmt.retryLater.run(o.retryAt.getTime(), o.error, o.responseCode, id);
+        } else {
+          const row = this.stmt.failedForGood.get(o.error, o.responseCode, id) as { channel_id: string } | undefined;
+          if (row) this.stmt.channelFailed.run(o.error, o.at.getTime(), row.channel_id);
+        }
+      })
+      .immediate();
+  }
+
+  async listNotifications(projectId: string, f: NotificationFilter): Promise<Page<Notification>> {
+    const where = ['project_id = @projectId'];
+    if (f.monitorId) where.push('monitor_id = @monitorId');
+    if (f.channelId) where.push('channel_id = @channelId');
+    const params = { projectId, monitorId: f.monitorId ?? null, channelId: f.channelId ?? null, limit: f.limit, offset: f.offset };
+    const cond = where.join(' AND ');
+    const rows = this.db.prepare(`SELECT * FROM notifications WHERE ${cond} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(params) as NotificationRow[];
+    const total = this.db.prepare(`SELECT count(*) FROM notifications WHERE ${cond}`).pluck().get(params) as number;
+    return { items: rows.map(notificationFromRow), total };
+  }
+
+  async nextNotificationAt(): Promise<Date | null> {
+    const v = this.stmt.nextNotification.get() as number | null;
+    return v === null ? null : new Date(v);
   }
 }
 
@@ -353,6 +493,8 @@ function uniqueOrConflict<T>(write: () => T): T {
       if (msg.includes('monitors.key') || msg.includes('project_id, monitors.key')) {
         throw new AppError('conflict', 'key: a monitor with this key already exists in the project', 'key');
       }
+      if (msg.includes('channels.name')) throw new AppError('conflict', 'name: a channel with this name already exists in the project', 'name');
+      if (msg.includes('notification_rules')) throw new AppError('conflict', 'this monitor already has a rule for that channel and event');
       throw new AppError('conflict', 'already exists');
     }
     throw err;

@@ -1,0 +1,147 @@
+/**
+ * Delivers the outbox. `tick()` claims due notifications (compare-and-set with a lease, so several notifiers
+ * may share a database and a crashed one's claims come back after the lease), sends each through its channel
+ * kind, and records the outcome: sent, retry later with backoff, or failed for good. `start()` runs it on a
+ * timer set for the next due row, and `poke()` wakes it when a state change has just enqueued something.
+ */
+import type { Clock } from '../app/clock.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Notification, Store } from '../storage/store.js';
+import { retryAt } from './backoff.js';
+import { ChannelError, type ChannelKind } from './channel.js';
+import { buildMessage } from './messages.js';
+import type { OutboundHttp } from './outbound-http.js';
+
+export interface NotifierOptions {
+  baseUrl: () => string;
+  http: OutboundHttp;
+  kinds: ReadonlyMap<string, ChannelKind>;
+  batchSize?: number;
+  /** How long a claim is held; a delivery that outlives it may be re-sent once by another notifier. */
+  leaseMs?: number;
+  maxSleepMs?: number;
+}
+
+export interface NotifierStats {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+export class Notifier {
+  readonly stats: NotifierStats = { sent: 0, retried: 0, failed: 0 };
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private pokedWhileTicking = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: NotifierOptions,
+  ) {}
+
+  /** Claims and delivers what is due now. Returns the number of delivery attempts made. */
+  async tick(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const now = this.clock.now();
+      const batchSize = this.options.batchSize ?? 20;
+      const claimed = await this.store.claimNotifications(now, new Date(now.getTime() + (this.options.leaseMs ?? 60_000)), batchSize);
+      // Concurrently: one slow receiver must not hold up every other channel's alerts.
+      await Promise.all(claimed.map((n) => this.deliver(n)));
+      attempted += claimed.length;
+      if (claimed.length < batchSize) return attempted;
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.arm(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** Something was just enqueued: deliver it now rather than at the next scheduled wake-up. */
+  poke(): void {
+    if (!this.running) return;
+    if (this.ticking) this.pokedWhileTicking = true;
+    else this.arm(0);
+  }
+
+  private async deliver(n: Notification): Promise<void> {
+    const now = () => this.clock.now();
+    try {
+      const [monitor, channel] = await Promise.all([this.store.getMonitorById(n.monitorId), this.store.getChannel(n.projectId, n.channelId)]);
+      if (!monitor || !channel) throw new ChannelError('the monitor or channel no longer exists', { permanent: true });
+      const kind = this.options.kinds.get(channel.kind);
+      if (!kind) throw new ChannelError(`no sender for channel kind "${channel.kind}"`, { permanent: true });
+      const downSince = n.event === 'on_recovery' ? await this.downSince(n) : null;
+      const result = await kind.send(buildMessage(n, monitor, this.options.baseUrl(), downSince), this.configOf(kind, channel.config), this.options.http);
+      await this.store.finishNotification(n.id, { ok: true, at: now(), responseCode: result.status });
+      this.stats.sent++;
+    } catch (err) {
+      const permanent = err instanceof ChannelError && err.permanent;
+      const status = err instanceof ChannelError ? err.status : null;
+      const message = err instanceof Error ? err.message : String(err);
+      const retry = permanent ? null : retryAt(n.attempts, n.createdAt, now());
+      const error = retry || permanent ? message : `gave up after 24 hours of retries: ${message}`;
+      await this.store.finishNotification(n.id, { ok: false, at: now(), error, responseCode: status, retryAt: retry });
+      if (retry) this.stats.retried++;
+      else this.stats.failed++;
+      this.logger.warn({ notification: n.id, channel: n.channelId, error: message, retry: retry?.toISOString() ?? null }, 'notification delivery failed');
+    }
+  }
+
+  /** A stored config that no longer validates will not fix itself: that is a permanent failure, not a retry. */
+  private configOf(kind: ChannelKind, config: Record<string, unknown>): Record<string, unknown> {
+    try {
+      return kind.parseConfig(config);
+    } catch (err) {
+      throw new ChannelError(`channel config is invalid: ${err instanceof Error ? err.message : String(err)}`, { permanent: true });
+    }
+  }
+
+  /** When the incident a recovery ends began: the latest flip into `down` before it. */
+  private async downSince(n: Notification): Promise<Date | null> {
+    const flips = await this.store.listFlips(n.monitorId, 50, 0);
+    return flips.items.find((f) => f.to === 'down' && f.at.getTime() <= n.flip.at.getTime())?.at ?? null;
+  }
+
+  private arm(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    const delay = Math.min(Math.max(delayMs, 0), this.options.maxSleepMs ?? 5_000);
+    this.timer = setTimeout(() => void this.loop(), delay + 1);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = null;
+    let delay = this.options.maxSleepMs ?? 5_000;
+    this.ticking = (async () => {
+      try {
+        await this.tick();
+        const next = await this.store.nextNotificationAt();
+        if (next) delay = next.getTime() - this.clock.now().getTime();
+      } catch (err) {
+        this.logger.error({ err }, 'notifier pass failed; retrying');
+        delay = 1_000;
+      }
+    })();
+    await this.ticking;
+    this.ticking = null;
+    if (this.pokedWhileTicking) {
+      this.pokedWhileTicking = false;
+      delay = 0;
+    }
+    this.arm(delay);
+  }
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+interface Received {
+  method: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+}
+
+/** A real webhook receiver on 127.0.0.1 whose answer each test can set. */
+async function receiver(): Promise<{ server: Server; url: string; received: Received[]; answer: { status: number } }> {
+  const received: Received[] = [];
+  const answer = { status: 200 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      received.push({ method: req.method ?? '', headers: req.headers, body: text ? JSON.parse(text) : null });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.status < 300 ? 'ok' : 'nope');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}/hook`, received, answer };
+}
+
+describe('notifications end to end', () => {
+  let s: TestServer;
+  let hook: Awaited<ReturnType<typeof receiver>>;
+  before(async () => {
+    s = await startTestServer({ OVERDUE_ALLOW_PRIVATE_TARGETS: 'true' });
+    hook = await receiver();
+  });
+  after(async () => {
+    await s.close();
+    await new Promise((r) => hook.server.close(r));
+  });
+
+  async function watchedMonitor(name: string, events: string[]) {
+    const channel = (await s.api('POST', '/v1/channels', { name: `${name}-hook`, kind: 'webhook', config: { url: hook.url } })).json;
+    const monitor = (await s.api('POST', '/v1/monitors', { name, expected_interval_sec: 60, grace_seconds: 0 })).json;
+    for (const event of events) {
+      const r = await s.api('POST', `/v1/monitors/${monitor.id}/notification-rules`, { channel_id: channel.id, event });
+      assert.equal(r.status, 201, r.text);
+    }
+    return { channel, monitor };
+  }
+
+  it('sends exactly one down alert when a monitor misses its deadline, and one recovery alert', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('nightly', ['on_down', 'on_recovery']);
+    s.clock.advance(61);
+    await s.scheduler.tick();
+    assert.equal(await s.notifier.tick(), 1);
+    assert.equal(await s.notifier.tick(), 0, 'nothing is sent twice');
+    assert.equal(hook.received.length, 1);
+    const down = hook.received[0]!;
+    assert.equal(down.method, 'POST');
+    assert.equal(down.body.event, 'on_down');
+    assert.equal(down.body.monitor.id, monitor.id);
+    assert.match(down.body.summary, /nightly is DOWN/);
+
+    s.clock.advance(30);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}` });
+    await s.notifier.tick();
+    assert.equal(hook.received.length, 2);
+    assert.equal(hook.received[1]!.body.event, 'on_recovery');
+    assert.equal(hook.received[1]!.body.down_for_seconds, 30);
+
+    const log = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json;
+    assert.deepEqual(log.items.map((n: { event: string; status: string; response_code: number }) => [n.event, n.status, n.response_code]), [['on_recovery', 'sent', 200], ['on_down', 'sent', 200]]);
+  });
+
+  it('retries a failing receiver with backoff, then delivers once', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('flaky', ['on_fail']);
+    hook.answer.status = 503;
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    await s.notifier.tick();
+    let n = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.items[0];
+    assert.equal(n.status, 'pending');
+    assert.equal(n.attempts, 1);
+    assert.equal(n.response_code, 503);
+    assert.equal(n.next_attempt_at, new Date(s.clock.now().getTime() + 5000).toISOString(), 'first retry after 5 s');
+    s.clock.advance(4);
+    assert.equal(await s.notifier.tick(), 0, 'not before the backoff');
+    hook.answer.status = 200;
+    s.clock.advance(1);
+    assert.equal(await s.notifier.tick(), 1);
+    n = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.items[0];
+    assert.equal(n.status, 'sent');
+    assert.equal(n.attempts, 2);
+    assert.equal(hook.received.length, 2);
+  });
+
+  it('marks a 4xx answer as a permanent failure shown on the channel, without retrying', async () => {
+    hook.received.length = 0;
+    const { monitor, channel } = await watchedMonitor('rejected', ['on_down']);
+    hook.answer.status = 400;
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/1` });
+    await s.notifier.tick();
+    s.clock.advance(3600);
+    assert.equal(await s.notifier.tick(), 0);
+    assert.equal(hook.received.length, 1);
+    const n = (await s.api('GET', `/v1/notifications?channel_id=${channel.id}`)).json.items[0];
+    assert.equal(n.status, 'failed');
+    assert.equal(n.response_code, 400);
+    assert.ok((await s.api('GET', `/v1/channels/${channel.id}`)).json.last_error);
+    hook.answer.status = 200;
+  });
+
+  it('delivers a notification claimed by a notifier that died, once its lease runs out, and only once', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('orphan', ['on_fail']);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    const now = s.clock.now();
+    // A notifier claims the row and dies before sending: nothing else may send it while the lease holds.
+    assert.equal((await s.store.claimNotifications(now, new Date(now.getTime() + 60_000), 10)).length, 1);
+    assert.equal(await s.notifier.tick(), 0);
+    s.clock.advance(60);
+    assert.equal(await s.notifier.tick(), 1);
+    assert.equal(await s.notifier.tick(), 0);
+    assert.equal(hook.received.length, 1);
+    assert.equal((await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.items[0].attempts, 2);
+  });
+
+  it('sends nothing for a paused monitor', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);
+    await s.api('POST', `/v1/monitors/${monitor.id}/pause`);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    s.clock.advance(600);
+    await s.scheduler.tick();
+    await s.notifier.tick(); // other tests' monitors may alert now; this one must not
+    assert.equal(hook.received.filter((r) => r.body.monitor.id === monitor.id).length, 0);
+    assert.equal((await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.total, 0);
+  });
+
+  it('tests a channel on demand and reports the result', async () => {
+    const channel = (await s.api('POST', '/v1/channels', { name: 'probe', kind: 'webhook', config: { url: hook.url } })).json;
+    const r = await s.api('POST', `/v1/channels/${channel.id}/test`);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.ok, true);
+    assert.equal(r.json.status, 200);
+    assert.equal(hook.received.at(-1)!.body.event, 'test');
+  });
+
+  it('validates channels and rules with errors naming the field', async () => {
+    const bad = await s.api('POST', '/v1/channels', { name: 'x', kind: 'carrier-pigeon', config: {} });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'kind');
+    const noUrl = await s.api('POST', '/v1/channels', { name: 'y', kind: 'webhook', config: {} });
+    assert.equal(noUrl.status, 400);
+    assert.match(noUrl.json.error.field, /^config\.url/);
+    const m = (await s.api('POST', '/v1/monitors', { name: 'rules', expected_interval_sec: 60 })).json;
+    const wrongEvent = await s.api('POST', `/v1/monitors/${m.id}/notification-rules`, { channel_id: 'chn_x', event: 'on_party' });
+    assert.equal(wrongEvent.status, 400);
+    assert.equal(wrongEvent.json.error.field, 'event');
+    const noChannel = await s.api('POST', `/v1/monitors/${m.id}/notification-rules`, { channel_id: 'chn_missing', event: 'on_down' });
+    assert.equal(noChannel.status, 400);
+    assert.equal(noChannel.json.error.field, 'channel_id');
+  });
+});
+
+describe('outbound policy', () => {
+  it('refuses to deliver to a loopback address unless private targets are allowed', async () => {
+    const s = await startTestServer();
+    const hook = await receiver();
+    try {
+      const channel = (await s.api('POST', '/v1/channels', { name: 'internal', kind: 'webhook', config: { url: hook.url } })).json;
+      const r = await s.api('POST', `/v1/channels/${channel.id}/test`);
+      assert.equal(r.json.ok, false);
+      assert.match(r.json.error, /private|loopback|blocked|not allowed/i);
+      assert.equal(hook.received.length, 0, 'no connection was made');
+    } finally {
+      await s.close();
+      await new Promise((r) => hook.server.close(r));
+    }
+  });
+});
