@@ -18,9 +18,12 @@ export interface MonitorConfigInput {
   /** 9n9s spelling of grace_seconds. */
   grace?: number | string;
   tags?: string[];
+  /** Repeat interval of the down alert: an integer is hours (as in Cronitor), or a duration string; 0 turns it off. */
+  realert_interval?: number | string | null;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
+export const DEFAULT_REALERT_SECONDS = 8 * 3600;
 export const MAX_GRACE_SECONDS = 366 * 86400;
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -32,7 +35,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [] },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS },
     { ...input, name },
   );
 }
@@ -69,6 +72,12 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
     next.graceSeconds = parseDuration(grace, field, { integerUnit: 'seconds', min: 0, max: MAX_GRACE_SECONDS });
   }
   if (input.tags !== undefined) next.tags = normalizeTags(input.tags);
+  if (input.realert_interval !== undefined) {
+    next.realertSeconds =
+      input.realert_interval === null || input.realert_interval === 0
+        ? 0
+        : parseDuration(input.realert_interval, 'realert_interval', { integerUnit: 'hours', min: 60, max: 30 * 86400 });
+  }
   return next;
 }
 

@@ -18,6 +18,8 @@ export interface MonitorConfig {
   timezone: string;
   graceSeconds: number;
   tags: string[];
+  /** Repeat the down alert this often while the monitor stays down; 0 = never. */
+  realertSeconds: number;
 }
 
 export interface MonitorStatus {
@@ -35,6 +37,10 @@ export interface MonitorStatus {
    */
   deadline: Date | null;
   pausedUntil: Date | null;
+  /** Down alerts raised in the current incident (the first one included); 0 when not down. */
+  downAlerts: number;
+  /** When the next repeat of the down alert is due; null when none will be. */
+  realertAt: Date | null;
   /** Bumped on every state write; workers update with compare-and-set on it. */
   version: number;
 }
@@ -45,6 +51,18 @@ export interface Monitor extends MonitorConfig, MonitorStatus {
   pingToken: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** At most this many down alerts per incident; then silence until recovery. */
+export const MAX_DOWN_ALERTS = 10;
+
+/** A notification raised without a state change (a repeated down alert). */
+export interface Alert {
+  at: Date;
+  event: 'on_down';
+  reason: string;
+  /** Which alert of the incident this is (2 = the first repeat). */
+  sequence: number;
 }
 
 /** A state change, kept as history (`GET /v1/monitors/:id/flips`). */

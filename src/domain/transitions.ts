@@ -2,14 +2,14 @@
  * The monitor state machine: `(status, event, now) → (status', flips)`. Pure: the caller passes the clock
  * reading and the schedule's `next` function, and persists the result in one transaction.
  */
-import type { DownReason, Flip, MonitorState, MonitorStatus } from './monitor.js';
+import { MAX_DOWN_ALERTS, type Alert, type DownReason, type Flip, type MonitorState, type MonitorStatus } from './monitor.js';
 
 export type MonitorEvent =
   | { type: 'success' }
   | { type: 'start' }
   | { type: 'fail'; exitCode?: number | null }
   | { type: 'log' }
-  /** The scheduler found the stored deadline passed. */
+  /** The scheduler found the stored deadline passed (late, down, timeout, end of pause, or a repeat alert). */
   | { type: 'deadline' }
   | { type: 'pause'; until?: Date | null }
   | { type: 'resume' }
@@ -19,6 +19,8 @@ export type MonitorEvent =
 /** What the state machine needs to know about a monitor besides its status. */
 export interface Timing {
   graceSeconds: number;
+  /** Repeat the down alert this often while down; 0 = never. */
+  realertSeconds: number;
   /** The schedule's next expected instant strictly after `after`; null if it never fires again. */
   next: (after: Date) => Date | null;
 }
@@ -26,6 +28,8 @@ export interface Timing {
 export interface Transition {
   status: MonitorStatus;
   flips: Flip[];
+  /** Notifications raised without a state change: repeats of the down alert. */
+  alerts: Alert[];
 }
 
 export function initialStatus(createdAt: Date, timing: Timing): MonitorStatus {
@@ -39,6 +43,8 @@ export function initialStatus(createdAt: Date, timing: Timing): MonitorStatus {
     nextExpectedAt,
     deadline: nextExpectedAt,
     pausedUntil: null,
+    downAlerts: 0,
+    realertAt: null,
     version: 0,
   };
 }
@@ -46,15 +52,20 @@ export function initialStatus(createdAt: Date, timing: Timing): MonitorStatus {
 export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Date, timing: Timing): Transition {
   const s: MonitorStatus = { ...current };
   const flips: Flip[] = [];
+  const alerts: Alert[] = [];
   const moveTo = (to: MonitorState, reason: string): void => {
-    if (s.state !== to) flips.push({ at: now, from: s.state, to, reason });
+    if (s.state === to) return;
+    flips.push({ at: now, from: s.state, to, reason });
     s.state = to;
+    // An incident starts with the flip into down (its alert is the first); leaving down ends it.
+    s.downAlerts = to === 'down' ? 1 : 0;
+    s.realertAt = to === 'down' && timing.realertSeconds > 0 ? new Date(now.getTime() + timing.realertSeconds * 1000) : null;
   };
   const paused = s.state === 'paused';
 
   switch (event.type) {
     case 'log':
-      return { status: current, flips };
+      return { status: current, flips, alerts };
 
     case 'start':
       s.runningSince = now;
@@ -82,7 +93,8 @@ export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Dat
       break;
 
     case 'deadline':
-      applyDeadline(s, now, timing, moveTo);
+      if (s.state === 'down') realert(s, now, timing, alerts);
+      else applyDeadline(s, now, timing, moveTo);
       break;
 
     case 'pause':
@@ -107,7 +119,21 @@ export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Dat
 
   s.deadline = deadlineOf(s, timing.graceSeconds);
   if (!sameStatus(s, current)) s.version = current.version + 1;
-  return { status: s, flips };
+  return { status: s, flips, alerts };
+}
+
+/** While down: repeat the alert every realert interval, up to MAX_DOWN_ALERTS per incident. */
+function realert(s: MonitorStatus, now: Date, timing: Timing, alerts: Alert[]): void {
+  if (s.realertAt === null || now < s.realertAt || s.downAlerts >= MAX_DOWN_ALERTS) return;
+  s.downAlerts += 1;
+  const last = s.downAlerts >= MAX_DOWN_ALERTS;
+  alerts.push({
+    at: now,
+    event: 'on_down',
+    sequence: s.downAlerts,
+    reason: `still down: ${describeDown(s)} (alert ${s.downAlerts} of ${MAX_DOWN_ALERTS}${last ? '; no more until it recovers' : ''})`,
+  });
+  s.realertAt = last || timing.realertSeconds <= 0 ? null : new Date(now.getTime() + timing.realertSeconds * 1000);
 }
 
 type MoveTo = (to: MonitorState, reason: string) => void;
@@ -182,7 +208,7 @@ export function deadlineOf(s: MonitorStatus, graceSeconds: number): Date | null 
     case 'paused':
       return s.pausedUntil;
     case 'down':
-      return null;
+      return s.realertAt;
   }
 }
 
@@ -209,7 +235,9 @@ function sameStatus(a: MonitorStatus, b: MonitorStatus): boolean {
     sameTime(a.runningSince, b.runningSince) &&
     sameTime(a.nextExpectedAt, b.nextExpectedAt) &&
     sameTime(a.deadline, b.deadline) &&
-    sameTime(a.pausedUntil, b.pausedUntil)
+    sameTime(a.pausedUntil, b.pausedUntil) &&
+    a.downAlerts === b.downAlerts &&
+    sameTime(a.realertAt, b.realertAt)
   );
 }
 

@@ -19,6 +19,7 @@ export function presentMonitor(m: Monitor, baseUrl: string) {
     expected_interval_sec: intervalSecondsOf(parsedSchedule(m)),
     grace_seconds: m.graceSeconds,
     tags: m.tags,
+    realert_interval: m.realertSeconds,
     ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
     ping_token: m.pingToken,
     last_ping_at: iso(m.lastPingAt),

@@ -3,7 +3,7 @@
  * suite in test/storage/store-contract.ts. Methods that change a monitor's state and write its flips do so in
  * one transaction.
  */
-import type { Flip, Monitor, MonitorState, MonitorStatus } from '../domain/monitor.js';
+import type { Alert, Flip, Monitor, MonitorState, MonitorStatus } from '../domain/monitor.js';
 import type { PingInput, PingRecord } from '../domain/ping.js';
 import type { Transition } from '../domain/transitions.js';
 
@@ -130,10 +130,10 @@ export interface Store {
   listMonitors(projectId: string, filter: MonitorFilter): Promise<Page<Monitor>>;
   /**
    * Writes config and status if the stored version still equals `expectedVersion` (compare-and-set), with the
-   * flips, in one transaction. Returns false (and writes nothing) when someone else changed it first.
+   * flips and the notifications they and `alerts` raise, in one transaction. Returns false (and writes nothing) when someone else changed it first.
    * Throws AppError('conflict') when a changed key collides.
    */
-  updateMonitor(monitor: Monitor, expectedVersion: number, flips: Flip[]): Promise<boolean>;
+  updateMonitor(monitor: Monitor, expectedVersion: number, flips: Flip[], alerts?: Alert[]): Promise<boolean>;
   deleteMonitor(projectId: string, id: string): Promise<boolean>;
 
   /**

@@ -6,7 +6,7 @@ import { applyEvent, initialStatus, type MonitorEvent, type Timing } from '../..
 const T0 = new Date('2026-01-05T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 /** Every hour, 2 minutes grace. */
-const hourly: Timing = { graceSeconds: 120, next: (after) => new Date(after.getTime() + 3600_000) };
+const hourly: Timing = { graceSeconds: 120, realertSeconds: 0, next: (after) => new Date(after.getTime() + 3600_000) };
 
 /** Runs events in order, each at its offset (seconds after T0) and returns the final status and all flips. */
 function run(steps: [number, MonitorEvent][], timing: Timing = hourly) {
@@ -86,12 +86,47 @@ describe('monitor state machine', () => {
   });
 
   it('a rescheduled late monitor whose new expectation is in the future is up again', () => {
-    const slow: Timing = { graceSeconds: 120, next: (after) => new Date(after.getTime() + 86_400_000) };
+    const slow: Timing = { graceSeconds: 120, realertSeconds: 0, next: (after) => new Date(after.getTime() + 86_400_000) };
     let s = run([[0, { type: 'success' }], [3600, { type: 'deadline' }]]).status;
     assert.equal(s.state, 'late');
     const t = applyEvent(s, { type: 'reschedule' }, at(3610), slow);
     s = t.status;
     assert.equal(s.state, 'up');
     assert.deepEqual(s.deadline, at(86_400));
+  });
+
+  it('repeats the down alert every realert interval and stops after 10 alerts until recovery', () => {
+    const timing: Timing = { ...hourly, graceSeconds: 0, realertSeconds: 8 * 3600 };
+    let status = initialStatus(T0, timing);
+    const step = (event: MonitorEvent, offset: number) => {
+      const t = applyEvent(status, event, at(offset), timing);
+      status = t.status;
+      return t;
+    };
+    step({ type: 'fail' }, 0);
+    assert.equal(status.downAlerts, 1);
+    assert.deepEqual(status.deadline, at(8 * 3600), 'the scheduler comes back for the repeat');
+    assert.deepEqual(step({ type: 'deadline' }, 8 * 3600 - 1).alerts, [], 'not before the interval');
+    const sequences: number[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const t = step({ type: 'deadline' }, i * 8 * 3600);
+      sequences.push(...t.alerts.map((a) => a.sequence));
+      assert.equal(t.flips.length, 0, 'a repeat is not a state change');
+    }
+    assert.deepEqual(sequences, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(status.deadline, null, 'silent after the tenth alert');
+    const recovered = step({ type: 'success' }, 200 * 3600);
+    assert.deepEqual(recovered.flips.map((f) => f.to), ['up']);
+    assert.equal(status.downAlerts, 0);
+    step({ type: 'fail' }, 201 * 3600);
+    assert.equal(status.downAlerts, 1, 'a new incident starts counting again');
+    assert.deepEqual(status.realertAt, at(209 * 3600));
+  });
+
+  it('never repeats when the realert interval is 0', () => {
+    const timing: Timing = { ...hourly, realertSeconds: 0 };
+    const down = applyEvent(initialStatus(T0, timing), { type: 'fail' }, at(0), timing).status;
+    assert.equal(down.deadline, null);
+    assert.equal(down.realertAt, null);
   });
 });

@@ -127,6 +127,25 @@ describe('notifications end to end', () => {
     assert.equal((await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.items[0].attempts, 2);
   });
 
+  it('repeats the down alert at the realert interval, at most 10 alerts per incident', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('stuck', ['on_down']);
+    await s.api('PATCH', `/v1/monitors/${monitor.id}`, { realert_interval: 2 }); // hours
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    await s.notifier.tick();
+    for (let i = 0; i < 12; i++) {
+      s.clock.advance(2 * 3600);
+      await s.scheduler.tick();
+      await s.notifier.tick();
+    }
+    const mine = hook.received.filter((r) => r.body.monitor.id === monitor.id);
+    assert.equal(mine.length, 10);
+    assert.ok(mine.every((r) => r.body.event === 'on_down'));
+    assert.match(mine[1]!.body.reason, /alert 2 of 10/);
+    assert.match(mine[9]!.body.reason, /alert 10 of 10; no more until it recovers/);
+    assert.equal((await s.api('GET', `/v1/monitors/${monitor.id}`)).json.realert_interval, 7200);
+  });
+
   it('sends nothing for a paused monitor', async () => {
     hook.received.length = 0;
     const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);

@@ -23,6 +23,11 @@ export const MonitorInput = Type.Object(
     grace_seconds: Type.Optional(Duration),
     grace: Type.Optional(Duration),
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
+    realert_interval: Type.Optional(
+      Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], {
+        description: 'Repeat the down alert while down: an integer is hours, or a duration like "30 minutes"; 0 or null = never. Default 8 hours; at most 10 alerts per incident.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -40,6 +45,7 @@ export const Monitor = Type.Object(
     expected_interval_sec: Type.Union([Type.Integer(), Type.Null()], { description: 'Null for calendar (cron) schedules' }),
     grace_seconds: Type.Integer(),
     tags: Type.Array(Type.String()),
+    realert_interval: Type.Integer({ description: 'Seconds between repeated down alerts; 0 = never' }),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

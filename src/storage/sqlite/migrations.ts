@@ -29,6 +29,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         timezone TEXT NOT NULL,
         grace_seconds INTEGER NOT NULL,
         tags TEXT NOT NULL,
+        realert_seconds INTEGER NOT NULL,
         ping_token TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         down_reason TEXT,
@@ -38,6 +39,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         next_expected_at INTEGER,
         deadline INTEGER,
         paused_until INTEGER,
+        down_alerts INTEGER NOT NULL DEFAULT 0,
+        realert_at INTEGER,
         version INTEGER NOT NULL,
         -- The newest ping whose effect the status columns include; later pings are replayed at start-up.
         status_ping_id INTEGER NOT NULL DEFAULT 0,

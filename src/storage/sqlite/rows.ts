@@ -14,6 +14,7 @@ export interface MonitorRow {
   timezone: string;
   grace_seconds: number;
   tags: string;
+  realert_seconds: number;
   ping_token: string;
   state: string;
   down_reason: string | null;
@@ -23,6 +24,8 @@ export interface MonitorRow {
   next_expected_at: number | null;
   deadline: number | null;
   paused_until: number | null;
+  down_alerts: number;
+  realert_at: number | null;
   version: number;
   created_at: number;
   updated_at: number;
@@ -42,6 +45,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     timezone: r.timezone,
     graceSeconds: r.grace_seconds,
     tags: JSON.parse(r.tags) as string[],
+    realertSeconds: r.realert_seconds,
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
@@ -51,6 +55,8 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     nextExpectedAt: date(r.next_expected_at),
     deadline: date(r.deadline),
     pausedUntil: date(r.paused_until),
+    downAlerts: r.down_alerts,
+    realertAt: date(r.realert_at),
     version: r.version,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
@@ -68,6 +74,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     timezone: m.timezone,
     grace_seconds: m.graceSeconds,
     tags: JSON.stringify(m.tags),
+    realert_seconds: m.realertSeconds,
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,
@@ -77,6 +84,8 @@ export function monitorToRow(m: Monitor): MonitorRow {
     next_expected_at: ms(m.nextExpectedAt),
     deadline: ms(m.deadline),
     paused_until: ms(m.pausedUntil),
+    down_alerts: m.downAlerts,
+    realert_at: ms(m.realertAt),
     version: m.version,
     created_at: m.createdAt.getTime(),
     updated_at: m.updatedAt.getTime(),

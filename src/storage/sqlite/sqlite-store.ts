@@ -13,7 +13,7 @@ import { Database } from './driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../domain/errors.js';
-import type { Flip, Monitor, MonitorState } from '../../domain/monitor.js';
+import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { eventsOfFlip } from '../../domain/notify-events.js';
@@ -64,9 +64,9 @@ export interface SqliteOptions {
 }
 
 const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
-const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'next_expected_at', 'deadline', 'paused_until', 'version', 'updated_at'];
+const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
 const STATUS_UPDATES = STATUS_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
 const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
   .filter((c) => c !== 'id' && c !== 'project_id' && c !== 'created_at')
@@ -144,7 +144,7 @@ export class SqliteStore implements Store {
       enqueue: db.prepare(`
         INSERT OR IGNORE INTO notifications
           (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, status, next_attempt_at, created_at)
-        SELECT @project_id, r.monitor_id, r.channel_id, r.event, 'flip:' || @flip_id || ':' || r.event || ':' || r.channel_id,
+        SELECT @project_id, r.monitor_id, r.channel_id, r.event, @dedup_prefix || ':' || r.event || ':' || r.channel_id,
                @at, @from_state, @to_state, @reason, 'pending', @at, @at
         FROM notification_rules r WHERE r.monitor_id = @monitor_id AND r.event = @event`),
       claim: db.prepare(`
@@ -278,12 +278,13 @@ export class SqliteStore implements Store {
     return { items: rows.map(monitorFromRow), total };
   }
 
-  async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[]): Promise<boolean> {
+  async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[], alerts: Alert[] = []): Promise<boolean> {
     this.flush();
     return this.db.transaction(() => {
       const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
       if (changed !== 1) return false;
       this.writeFlips(m, flips);
+      this.writeAlerts(m, alerts);
       return true;
     }).immediate();
   }
@@ -376,10 +377,20 @@ export class SqliteStore implements Store {
       const flipId = Number(this.stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
       for (const event of eventsOfFlip(f, monitor.downReason)) {
         this.stmt.enqueue.run({
-          project_id: monitor.projectId, monitor_id: monitor.id, flip_id: flipId, event,
+          project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event,
           at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason,
         });
       }
+    }
+  }
+
+  /** Queues repeated alerts (no state change) for the rules of their event, in the caller's transaction. */
+  private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[]): void {
+    for (const a of alerts) {
+      this.stmt.enqueue.run({
+        project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `alert:${monitor.id}:${a.at.getTime()}:${a.sequence}`, event: a.event,
+        at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason,
+      });
     }
   }
 
