@@ -27,14 +27,16 @@ export function buildMessage(n: Notification, monitor: Monitor, baseUrl: string,
       schedule: monitor.schedule,
       timezone: monitor.timezone,
     },
-    summary: downFor !== null ? `${headline} after ${formatSeconds(downFor)} down` : `${headline}: ${n.flip.reason}`,
+    summary:
+      (downFor !== null ? `${headline} after ${formatSeconds(downFor)} down` : `${headline}: ${n.flip.reason}`) +
+      (n.count > 1 ? ` (${n.count} times in the last minutes; repeats are batched to one alert a minute)` : ''),
     reason: n.flip.reason,
     occurredAt: n.flip.at,
     lastPingAt: monitor.lastPingAt,
     nextExpectedAt: monitor.nextExpectedAt,
     downForSeconds: downFor,
     outputTail: null,
-    count: 1,
+    count: n.count,
   };
 }
 

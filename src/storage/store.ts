@@ -58,7 +58,10 @@ export interface Notification {
   monitorId: string;
   channelId: string;
   event: string;
+  /** The (latest) state change or repeat this notification reports. */
   flip: { at: Date; from: MonitorState; to: MonitorState; reason: string };
+  /** Occurrences covered: more than 1 when rapid repeats were merged into one held notification. */
+  count: number;
   status: NotificationStatus;
   attempts: number;
   nextAttemptAt: Date;

@@ -146,6 +146,30 @@ describe('notifications end to end', () => {
     assert.equal((await s.api('GET', `/v1/monitors/${monitor.id}`)).json.realert_interval, 7200);
   });
 
+  it('batches a job failing rapidly into at most one alert a minute per channel, saying how many it covers', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('jittery', ['on_fail']);
+    const fail = () => s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    const ok = () => s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}` });
+    await fail();
+    await s.notifier.tick();
+    for (let i = 0; i < 4; i++) {
+      s.clock.advance(5);
+      await ok();
+      await fail();
+      await s.notifier.tick();
+    }
+    const mine = () => hook.received.filter((r) => r.body.monitor.id === monitor.id);
+    assert.equal(mine().length, 1, 'only the first failure went out at once');
+    s.clock.advance(40); // a minute after the first alert
+    await s.notifier.tick();
+    assert.equal(mine().length, 2);
+    assert.equal(mine()[1]!.body.count, 4);
+    assert.match(mine()[1]!.body.summary, /4 times/);
+    const log = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json;
+    assert.deepEqual(log.items.map((n: { count: number; status: string }) => [n.count, n.status]), [[4, 'sent'], [1, 'sent']]);
+  });
+
   it('sends nothing for a paused monitor', async () => {
     hook.received.length = 0;
     const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);

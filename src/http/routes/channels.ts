@@ -46,6 +46,7 @@ const Notification = Type.Object({
   last_error: Type.Union([Type.String(), Type.Null()]),
   response_code: Type.Union([Type.Integer(), Type.Null()]),
   reason: Type.String(),
+  count: Type.Integer({ description: 'Occurrences this notification covers (rapid repeats are batched, at most one alert a minute)' }),
   created_at: Type.String({ format: 'date-time' }),
   sent_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -76,6 +77,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox<ChannelRoutesOptions> = as
     last_error: n.lastError,
     response_code: n.responseCode,
     reason: n.flip.reason,
+    count: n.count,
     created_at: n.createdAt.toISOString(),
     sent_at: iso(n.sentAt),
   });

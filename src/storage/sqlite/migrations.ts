@@ -114,6 +114,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         from_state TEXT NOT NULL,
         to_state TEXT NOT NULL,
         reason TEXT NOT NULL,
+        -- How many occurrences this row covers: rapid repeats are held and merged (see writeFlips).
+        count INTEGER NOT NULL DEFAULT 1,
         status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at INTEGER NOT NULL,
@@ -125,6 +127,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
       CREATE INDEX notifications_due ON notifications(status, next_attempt_at);
       CREATE INDEX notifications_monitor ON notifications(monitor_id, id);
+      CREATE INDEX notifications_batch ON notifications(monitor_id, channel_id, event, id);
     `,
   },
 ];

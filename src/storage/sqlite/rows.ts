@@ -184,6 +184,7 @@ export interface NotificationRow {
   from_state: string;
   to_state: string;
   reason: string;
+  count: number;
   status: string;
   attempts: number;
   next_attempt_at: number;
@@ -201,6 +202,7 @@ export function notificationFromRow(r: NotificationRow): Notification {
     channelId: r.channel_id,
     event: r.event,
     flip: { at: new Date(r.flip_at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason },
+    count: r.count,
     status: r.status as NotificationStatus,
     attempts: r.attempts,
     nextAttemptAt: new Date(r.next_attempt_at),

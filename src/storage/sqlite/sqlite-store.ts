@@ -66,6 +66,8 @@ export interface SqliteOptions {
 const MONITOR_COLUMNS =
   'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+/** Each (monitor, channel, event) is notified at most once per this window; see enqueue(). */
+const BATCH_WINDOW_MS = 60_000;
 const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
 const STATUS_UPDATES = STATUS_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
 const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
@@ -141,12 +143,19 @@ export class SqliteStore implements Store {
       insertRule: db.prepare('INSERT INTO notification_rules (id, monitor_id, channel_id, event, created_at) VALUES (?, ?, ?, ?, ?)'),
       listRules: db.prepare('SELECT * FROM notification_rules WHERE monitor_id = ? ORDER BY created_at, id'),
       deleteRule: db.prepare('DELETE FROM notification_rules WHERE monitor_id = ? AND id = ?'),
+      ruleChannels: db.prepare('SELECT channel_id FROM notification_rules WHERE monitor_id = ? AND event = ?').pluck(),
+      heldNotification: db.prepare(
+        "SELECT id FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event AND status = 'pending' AND attempts = 0 AND next_attempt_at > @at ORDER BY id DESC LIMIT 1",
+      ).pluck(),
+      lastNotifiedAt: db.prepare(
+        'SELECT coalesce(sent_at, next_attempt_at) FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event ORDER BY id DESC LIMIT 1',
+      ).pluck(),
+      mergeIntoHeld: db.prepare('UPDATE notifications SET count = count + 1, flip_at = @at, from_state = @from_state, to_state = @to_state, reason = @reason WHERE id = @id'),
       enqueue: db.prepare(`
         INSERT OR IGNORE INTO notifications
           (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, status, next_attempt_at, created_at)
-        SELECT @project_id, r.monitor_id, r.channel_id, r.event, @dedup_prefix || ':' || r.event || ':' || r.channel_id,
-               @at, @from_state, @to_state, @reason, 'pending', @at, @at
-        FROM notification_rules r WHERE r.monitor_id = @monitor_id AND r.event = @event`),
+        VALUES (@project_id, @monitor_id, @channel_id, @event, @dedup_prefix || ':' || @event || ':' || @channel_id,
+                @at, @from_state, @to_state, @reason, 'pending', @next_attempt_at, @at)`),
       claim: db.prepare(`
         UPDATE notifications SET status = 'sending', claimed_until = @lease, attempts = attempts + 1
         WHERE id IN (
@@ -376,21 +385,34 @@ export class SqliteStore implements Store {
     for (const f of flips) {
       const flipId = Number(this.stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
       for (const event of eventsOfFlip(f, monitor.downReason)) {
-        this.stmt.enqueue.run({
-          project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event,
-          at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason,
-        });
+        this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason });
       }
+    }
+  }
+
+  /**
+   * Queues one event for every channel with a rule for it. Noise control: each (monitor, channel, event) is
+   * sent at most once a minute; an occurrence inside that minute is held until the minute is over, and
+   * further ones merge into the held notification (its count grows, its details become the latest).
+   */
+  private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string }): void {
+    for (const channel_id of this.stmt.ruleChannels.all(e.monitor_id, e.event) as string[]) {
+      const key = { monitor_id: e.monitor_id, channel_id, event: e.event, at: e.at };
+      const held = this.stmt.heldNotification.get(key) as number | undefined;
+      if (held !== undefined) {
+        this.stmt.mergeIntoHeld.run({ id: held, at: e.at, from_state: e.from_state, to_state: e.to_state, reason: e.reason });
+        continue;
+      }
+      const last = this.stmt.lastNotifiedAt.get(key) as number | null;
+      const next_attempt_at = last !== null && e.at - last < BATCH_WINDOW_MS ? last + BATCH_WINDOW_MS : e.at;
+      this.stmt.enqueue.run({ ...e, channel_id, next_attempt_at });
     }
   }
 
   /** Queues repeated alerts (no state change) for the rules of their event, in the caller's transaction. */
   private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[]): void {
     for (const a of alerts) {
-      this.stmt.enqueue.run({
-        project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `alert:${monitor.id}:${a.at.getTime()}:${a.sequence}`, event: a.event,
-        at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason,
-      });
+      this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `alert:${monitor.id}:${a.at.getTime()}:${a.sequence}`, event: a.event, at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason });
     }
   }
 
