@@ -28,6 +28,8 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: 'Let channels send to loopback, private and link-local addresses (refused by default: a channel URL must not reach internal services)',
   }),
+  SMTP_URL: Type.Optional(Type.String({ description: 'Outgoing mail server for email channels, e.g. smtp://user:pass@mail.example.com:587 or smtps://…:465' })),
+  SMTP_FROM: Type.Optional(Type.String({ description: 'Sender of alert emails, e.g. "Overdue <overdue@example.com>"' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 

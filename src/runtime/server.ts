@@ -10,7 +10,7 @@ import { Metrics } from '../app/metrics.js';
 import { PingIngestor } from '../app/ping-ingestor.js';
 import { trustProxyOf, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
-import { channelKinds } from '../notifier/kinds.js';
+import { buildChannelKinds } from '../notifier/kinds.js';
 import { Notifier } from '../notifier/notifier.js';
 import { OutboundHttp } from '../notifier/outbound-http.js';
 import { Pruner } from '../scheduler/pruner.js';
@@ -49,7 +49,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const bootstrapped = await bootstrap(store, clock, config.OVERDUE_BOOTSTRAP_API_KEY);
     let boundPort = config.PORT;
     const baseUrl = () => config.OVERDUE_BASE_URL ?? `http://localhost:${boundPort}`;
-    const http = new OutboundHttp({ allowPrivate: config.OVERDUE_ALLOW_PRIVATE_TARGETS });
+    const http = new OutboundHttp({ allowPrivate: config.OVERDUE_ALLOW_PRIVATE_TARGETS, version: VERSION });
+    const channelKinds = buildChannelKinds({ smtpUrl: config.SMTP_URL, smtpFrom: config.SMTP_FROM });
     const notifier = new Notifier(store, clock, logger.child({ role: 'notifier' }), { baseUrl, http, kinds: channelKinds });
     const scheduler = new Scheduler(store, clock, logger.child({ role: 'scheduler' }), {}, () => notifier.poke());
     const pruner = new Pruner(store, logger.child({ role: 'pruner' }), { keep: config.OVERDUE_PING_RETENTION });
