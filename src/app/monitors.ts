@@ -2,6 +2,7 @@
 import { AppError, notFound } from '../domain/errors.js';
 import type { Monitor } from '../domain/monitor.js';
 import { mergeMonitorConfig, newMonitorConfig, type MonitorConfigInput } from '../domain/monitor-config.js';
+import { rulesOfNotify } from '../domain/notify.js';
 import { applyEvent, initialStatus, type MonitorEvent } from '../domain/transitions.js';
 import type { MonitorFilter, Page } from '../storage/store.js';
 import type { AppContext } from './context.js';
@@ -31,6 +32,12 @@ export async function createMonitor(ctx: AppContext, projectId: string, input: M
       monitor.key = `${config.key.slice(0, 90)}-${newId('mon').slice(-6).toLowerCase()}`;
     }
   }
+  try {
+    await ctx.store.setNotifyRules(projectId, monitor.id, rulesOfNotify(monitor.notify), now);
+  } catch (err) {
+    await ctx.store.deleteMonitor(projectId, monitor.id); // an unknown list key: the monitor must not half-exist
+    throw err;
+  }
   ctx.deadlineChanged(monitor.deadline);
   return monitor;
 }
@@ -46,6 +53,12 @@ export function listMonitors(ctx: AppContext, projectId: string, filter: Monitor
 }
 
 export async function updateMonitor(ctx: AppContext, projectId: string, id: string, input: MonitorConfigInput): Promise<Monitor> {
+  if (input.notify !== undefined) {
+    // Checked (and the rules replaced) first: an unknown list key must leave the monitor untouched.
+    const monitor = await getMonitor(ctx, projectId, id);
+    const merged = mergeMonitorConfig(monitor, input); // every field valid before anything is written
+    await ctx.store.setNotifyRules(projectId, monitor.id, rulesOfNotify(merged.notify), ctx.clock.now());
+  }
   return mutate(ctx, projectId, id, (current) => {
     const config = mergeMonitorConfig(current, input);
     const timingChanged =

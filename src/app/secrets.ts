@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const random = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
-export const newId = (prefix: 'mon' | 'prj' | 'key' | 'chn' | 'rul'): string => `${prefix}_${random(12)}`;
+export const newId = (prefix: 'mon' | 'prj' | 'key' | 'chn' | 'rul' | 'lst'): string => `${prefix}_${random(12)}`;
 export const newPingToken = (): string => `mping_${random(24)}`;
 export const newPingKey = (): string => `pk_${random(24)}`;
 export const newApiKeySecret = (): string => `odk_${random(32)}`;

@@ -5,6 +5,7 @@
 import { invalid } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { MonitorConfig, MonitorType } from './monitor.js';
+import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
 import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
 
 export interface MonitorConfigInput {
@@ -20,6 +21,8 @@ export interface MonitorConfigInput {
   tags?: string[];
   /** Repeat interval of the down alert: an integer is hours (as in Cronitor), or a duration string; 0 turns it off. */
   realert_interval?: number | string | null;
+  /** Cronitor's notify: list keys, or {alerts, events}. */
+  notify?: unknown;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
@@ -35,7 +38,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY },
     { ...input, name },
   );
 }
@@ -72,6 +75,7 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
     next.graceSeconds = parseDuration(grace, field, { integerUnit: 'seconds', min: 0, max: MAX_GRACE_SECONDS });
   }
   if (input.tags !== undefined) next.tags = normalizeTags(input.tags);
+  if (input.notify !== undefined) next.notify = parseNotify(input.notify);
   if (input.realert_interval !== undefined) {
     next.realertSeconds =
       input.realert_interval === null || input.realert_interval === 0

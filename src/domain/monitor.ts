@@ -1,3 +1,5 @@
+import type { Notify } from './notify.js';
+
 /** The monitor as the domain sees it: configuration plus the evaluated runtime state. */
 
 export const MONITOR_STATES = ['pending', 'up', 'late', 'running', 'degraded', 'down', 'paused'] as const;
@@ -20,6 +22,8 @@ export interface MonitorConfig {
   tags: string[];
   /** Repeat the down alert this often while the monitor stays down; 0 = never. */
   realertSeconds: number;
+  /** Which notification lists get its alerts (expanded into rules by the store). */
+  notify: Notify;
 }
 
 export interface MonitorStatus {

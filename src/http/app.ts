@@ -17,6 +17,7 @@ import { installErrorHandling } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { channelRoutes } from './routes/channels.js';
 import { monitorRoutes } from './routes/monitors.js';
+import { notificationListRoutes } from './routes/notification-lists.js';
 import { pingRoutes } from './routes/pings.js';
 import { projectRoutes } from './routes/project.js';
 
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       requireApiKey(api, deps.ctx.store);
       await api.register(monitorRoutes, { ctx: deps.ctx, baseUrl: deps.baseUrl });
       await api.register(projectRoutes, { ctx: deps.ctx });
+      await api.register(notificationListRoutes, { ctx: deps.ctx });
       await api.register(channelRoutes, { ctx: deps.ctx, kinds: deps.kinds, http: deps.http, baseUrl: deps.baseUrl });
     },
     { prefix: '/v1' },

@@ -20,6 +20,7 @@ export function presentMonitor(m: Monitor, baseUrl: string) {
     grace_seconds: m.graceSeconds,
     tags: m.tags,
     realert_interval: m.realertSeconds,
+    notify: m.notify,
     ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
     ping_token: m.pingToken,
     last_ping_at: iso(m.lastPingAt),

@@ -49,6 +49,16 @@ export interface NotificationRule {
   createdAt: Date;
 }
 
+/** A named set of channels, addressed by key (Cronitor's notification lists). Every project has `default`. */
+export interface NotificationList {
+  id: string;
+  projectId: string;
+  key: string;
+  name: string;
+  channelIds: string[];
+  createdAt: Date;
+}
+
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 /** An outbox row: one event for one channel, with its delivery state. */
@@ -163,8 +173,23 @@ export interface Store {
   updateChannel(channel: Channel): Promise<boolean>;
   deleteChannel(projectId: string, id: string): Promise<boolean>;
 
+  /** Throws AppError('conflict') on a taken key, AppError('validation_error') for a channel not in the project. */
+  createList(list: NotificationList): Promise<void>;
+  listLists(projectId: string): Promise<NotificationList[]>;
+  getList(projectId: string, key: string): Promise<NotificationList | null>;
+  /** Null if no such list; same errors as createList. */
+  updateList(projectId: string, key: string, change: { name?: string; channelIds?: string[] }): Promise<NotificationList | null>;
+  /** Refuses the `default` list (AppError('conflict')). */
+  deleteList(projectId: string, key: string): Promise<boolean>;
+  /**
+   * Replaces the monitor's rules that come from its `notify` setting with one rule per (list, event).
+   * Throws AppError('validation_error', field 'notify') naming a list key the project does not have.
+   */
+  setNotifyRules(projectId: string, monitorId: string, rules: { listKey: string; event: string }[], now: Date): Promise<void>;
+
   /** Throws AppError('conflict') when the same (monitor, channel, event) rule exists. */
   createRule(rule: NotificationRule): Promise<void>;
+  /** The rules created through the rules API (those from `notify` show on the monitor instead). */
   listRules(monitorId: string): Promise<NotificationRule[]>;
   deleteRule(monitorId: string, id: string): Promise<boolean>;
 

@@ -170,6 +170,32 @@ describe('notifications end to end', () => {
     assert.deepEqual(log.items.map((n: { count: number; status: string }) => [n.count, n.status]), [[4, 'sent'], [1, 'sent']]);
   });
 
+  it('alerts the default notification list for monitors without a notify setting, and named lists when set', async () => {
+    hook.received.length = 0;
+    const channel = (await s.api('POST', '/v1/channels', { name: 'list-member', kind: 'webhook', config: { url: hook.url } })).json;
+    assert.equal((await s.api('PATCH', '/v1/notification-lists/default', { channels: [channel.id] })).status, 200);
+    const plain = (await s.api('POST', '/v1/monitors', { name: 'by-default', expected_interval_sec: 60 })).json;
+    assert.deepEqual(plain.notify, { alerts: ['default'], events: { run: false, complete: false } });
+    const unknown = await s.api('POST', '/v1/monitors', { name: 'orphan-list', expected_interval_sec: 60, notify: ['devops'] });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.json.error.field, 'notify');
+    assert.equal((await s.api('GET', '/v1/monitors?limit=500')).json.items.some((m: { name: string }) => m.name === 'orphan-list'), false, 'nothing half-created');
+    assert.equal((await s.api('POST', '/v1/notification-lists', { key: 'devops', name: 'DevOps', channels: [channel.id] })).status, 201);
+    const routed = (await s.api('POST', '/v1/monitors', { name: 'routed', expected_interval_sec: 60, notify: { alerts: ['devops'], events: { complete: true } } })).json;
+    assert.deepEqual(routed.notify, { alerts: ['devops'], events: { run: false, complete: true } });
+
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${plain.ping_token}/fail` });
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${routed.ping_token}/fail` });
+    await s.notifier.tick();
+    const ids = hook.received.map((r) => r.body.monitor.id);
+    assert.ok(ids.includes(plain.id) && ids.includes(routed.id));
+    // Empty the default list again so later tests' monitors stay quiet.
+    await s.api('PATCH', '/v1/notification-lists/default', { channels: [] });
+    await s.api('PATCH', `/v1/monitors/${routed.id}`, { notify: [] });
+    assert.deepEqual((await s.api('GET', `/v1/monitors/${routed.id}`)).json.notify.alerts, ['default']);
+    assert.equal((await s.api('DELETE', '/v1/notification-lists/default')).status, 409);
+  });
+
   it('sends nothing for a paused monitor', async () => {
     hook.received.length = 0;
     const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);

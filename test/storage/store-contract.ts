@@ -2,6 +2,7 @@
  * The behaviour every Store backend must have. Each backend's test file calls `storeContract` with a factory
  * that returns a fresh, empty, migrated store.
  */
+import { DEFAULT_NOTIFY } from '../../src/domain/notify.js';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { decidePing } from '../../src/domain/ping-decision.js';
@@ -33,7 +34,7 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
     });
 
     const makeMonitor = (over: Partial<Monitor> = {}): Monitor => {
-      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800 };
+      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY };
       return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
     };
     const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({
@@ -250,6 +251,29 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal((await store.claimNotifications(at(61), at(121), 10)).length, 0);
       const again = await store.claimNotifications(at(62), at(122), 10);
       assert.equal(again[0]?.attempts, 2);
+    });
+
+    it('gives every project a default notification list and routes list rules to its channels', async () => {
+      assert.deepEqual((await store.listLists(project.id)).map((l) => l.key), ['default']);
+      await assert.rejects(store.deleteList(project.id, 'default'), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+      const ch = { id: newId('chn'), projectId: project.id, name: 'listed', kind: 'webhook', config: {}, lastError: null, lastErrorAt: null, createdAt: T0, updatedAt: T0 };
+      await store.createChannel(ch);
+      await assert.rejects(store.updateList(project.id, 'default', { channelIds: ['chn_nope'] }), (e: unknown) => e instanceof AppError && e.field === 'channels');
+      assert.deepEqual((await store.updateList(project.id, 'default', { channelIds: [ch.id, ch.id] }))?.channelIds, [ch.id]);
+      await store.createList({ id: newId('lst'), projectId: project.id, key: 'devops', name: 'DevOps', channelIds: [ch.id], createdAt: T0 });
+      await assert.rejects(store.createList({ id: newId('lst'), projectId: project.id, key: 'devops', name: 'again', channelIds: [], createdAt: T0 }), (e: unknown) => e instanceof AppError && e.code === 'conflict');
+
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      await assert.rejects(store.setNotifyRules(project.id, m.id, [{ listKey: 'nope', event: 'on_down' }], T0), (e: unknown) => e instanceof AppError && e.field === 'notify');
+      // A channel in two of the monitor's lists still gets one notification per event.
+      await store.setNotifyRules(project.id, m.id, [{ listKey: 'default', event: 'on_down' }, { listKey: 'devops', event: 'on_down' }], T0);
+      assert.equal((await store.listRules(m.id)).length, 0, 'notify rules are not listed as API rules');
+      await store.recordPings([ping(m.pingToken, 'fail', 1)], decidePing);
+      const queued = await store.listNotifications(project.id, { monitorId: m.id, limit: 10, offset: 0 });
+      assert.deepEqual(queued.items.map((n) => [n.event, n.channelId]), [['on_down', ch.id]]);
+      assert.equal(await store.deleteList(project.id, 'devops'), true);
+      assert.equal(await store.getList(project.id, 'devops'), null);
     });
 
     it('counts projects and monitors by state', async () => {

@@ -23,6 +23,16 @@ export const MonitorInput = Type.Object(
     grace_seconds: Type.Optional(Duration),
     grace: Type.Optional(Duration),
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
+    notify: Type.Optional(
+      Type.Union(
+        [
+          Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20 }),
+          Type.Object({ alerts: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20 })), events: Type.Optional(Type.Object({ run: Type.Optional(Type.Boolean()), complete: Type.Optional(Type.Boolean()) }, { additionalProperties: false })) }, { additionalProperties: false }),
+          Type.Null(),
+        ],
+        { description: 'Notification lists that get this monitor\'s alerts: ["devops", "default"] or {"alerts": [...], "events": {"run": true, "complete": true}}. Default ["default"].' },
+      ),
+    ),
     realert_interval: Type.Optional(
       Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], {
         description: 'Repeat the down alert while down: an integer is hours, or a duration like "30 minutes"; 0 or null = never. Default 8 hours; at most 10 alerts per incident.',
@@ -46,6 +56,7 @@ export const Monitor = Type.Object(
     grace_seconds: Type.Integer(),
     tags: Type.Array(Type.String()),
     realert_interval: Type.Integer({ description: 'Seconds between repeated down alerts; 0 = never' }),
+    notify: Type.Object({ alerts: Type.Array(Type.String()), events: Type.Object({ run: Type.Boolean(), complete: Type.Boolean() }) }),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

@@ -30,6 +30,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         grace_seconds INTEGER NOT NULL,
         tags TEXT NOT NULL,
         realert_seconds INTEGER NOT NULL,
+        notify TEXT NOT NULL,
         ping_token TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         down_reason TEXT,
@@ -92,13 +93,32 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         updated_at INTEGER NOT NULL,
         UNIQUE (project_id, name)
       );
+      -- A named set of channels (Cronitor's notification lists); every project has one with key 'default'.
+      CREATE TABLE notification_lists (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (project_id, key)
+      );
+      CREATE TABLE notification_list_channels (
+        list_id TEXT NOT NULL REFERENCES notification_lists(id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        PRIMARY KEY (list_id, channel_id)
+      );
+      -- A rule targets one channel (TrigRun style, source 'api') or one list (from a monitor's notify, source 'notify').
       CREATE TABLE notification_rules (
         id TEXT PRIMARY KEY,
         monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
-        channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+        channel_id TEXT REFERENCES channels(id) ON DELETE CASCADE,
+        list_id TEXT REFERENCES notification_lists(id) ON DELETE CASCADE,
         event TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'api',
         created_at INTEGER NOT NULL,
-        UNIQUE (monitor_id, channel_id, event)
+        CHECK ((channel_id IS NULL) <> (list_id IS NULL)),
+        UNIQUE (monitor_id, channel_id, event),
+        UNIQUE (monitor_id, list_id, event)
       );
       CREATE INDEX notification_rules_monitor ON notification_rules(monitor_id, event);
       -- The outbox: written in the transaction of the state change that causes it; dedup_key makes each

@@ -1,5 +1,6 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
+import type { Notify } from '../../domain/notify.js';
 import type { PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
 import type { Channel, Notification, NotificationRule, NotificationStatus } from '../store.js';
@@ -15,6 +16,7 @@ export interface MonitorRow {
   grace_seconds: number;
   tags: string;
   realert_seconds: number;
+  notify: string;
   ping_token: string;
   state: string;
   down_reason: string | null;
@@ -46,6 +48,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     graceSeconds: r.grace_seconds,
     tags: JSON.parse(r.tags) as string[],
     realertSeconds: r.realert_seconds,
+    notify: JSON.parse(r.notify) as Notify,
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
@@ -75,6 +78,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     grace_seconds: m.graceSeconds,
     tags: JSON.stringify(m.tags),
     realert_seconds: m.realertSeconds,
+    notify: JSON.stringify(m.notify),
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,

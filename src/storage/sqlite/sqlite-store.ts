@@ -25,6 +25,7 @@ import type {
   NewApiKey,
   Notification,
   NotificationFilter,
+  NotificationList,
   NotificationRule,
   Page,
   PingDecider,
@@ -64,7 +65,7 @@ export interface SqliteOptions {
 }
 
 const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
 /** Each (monitor, channel, event) is notified at most once per this window; see enqueue(). */
 const BATCH_WINDOW_MS = 60_000;
@@ -140,10 +141,26 @@ export class SqliteStore implements Store {
       updateChannel: db.prepare('UPDATE channels SET name = @name, config = @config, updated_at = @updated_at WHERE project_id = @project_id AND id = @id'),
       deleteChannel: db.prepare('DELETE FROM channels WHERE project_id = ? AND id = ?'),
       channelFailed: db.prepare('UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?'),
-      insertRule: db.prepare('INSERT INTO notification_rules (id, monitor_id, channel_id, event, created_at) VALUES (?, ?, ?, ?, ?)'),
-      listRules: db.prepare('SELECT * FROM notification_rules WHERE monitor_id = ? ORDER BY created_at, id'),
+      insertRule: db.prepare("INSERT INTO notification_rules (id, monitor_id, channel_id, event, source, created_at) VALUES (?, ?, ?, ?, 'api', ?)"),
+      listRules: db.prepare("SELECT * FROM notification_rules WHERE monitor_id = ? AND source = 'api' ORDER BY created_at, id"),
+      insertList: db.prepare('INSERT INTO notification_lists (id, project_id, key, name, created_at) VALUES (?, ?, ?, ?, ?)'),
+      listLists: db.prepare('SELECT * FROM notification_lists WHERE project_id = ? ORDER BY created_at, key'),
+      getList: db.prepare('SELECT * FROM notification_lists WHERE project_id = ? AND key = ?'),
+      renameList: db.prepare('UPDATE notification_lists SET name = ? WHERE id = ?'),
+      deleteList: db.prepare('DELETE FROM notification_lists WHERE id = ?'),
+      listMembers: db.prepare('SELECT channel_id FROM notification_list_channels WHERE list_id = ? ORDER BY channel_id').pluck(),
+      clearMembers: db.prepare('DELETE FROM notification_list_channels WHERE list_id = ?'),
+      addMember: db.prepare('INSERT INTO notification_list_channels (list_id, channel_id) VALUES (?, ?)'),
+      clearNotifyRules: db.prepare("DELETE FROM notification_rules WHERE monitor_id = ? AND source = 'notify'"),
+      insertNotifyRule: db.prepare("INSERT INTO notification_rules (id, monitor_id, list_id, event, source, created_at) VALUES (?, ?, ?, ?, 'notify', ?)"),
       deleteRule: db.prepare('DELETE FROM notification_rules WHERE monitor_id = ? AND id = ?'),
-      ruleChannels: db.prepare('SELECT channel_id FROM notification_rules WHERE monitor_id = ? AND event = ?').pluck(),
+      ruleChannels: db
+        .prepare(
+          `SELECT channel_id FROM notification_rules WHERE monitor_id = @m AND event = @e AND channel_id IS NOT NULL
+           UNION
+           SELECT lc.channel_id FROM notification_rules r JOIN notification_list_channels lc ON lc.list_id = r.list_id WHERE r.monitor_id = @m AND r.event = @e`,
+        )
+        .pluck(),
       heldNotification: db.prepare(
         "SELECT id FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event AND status = 'pending' AND attempts = 0 AND next_attempt_at > @at ORDER BY id DESC LIMIT 1",
       ).pluck(),
@@ -210,7 +227,12 @@ export class SqliteStore implements Store {
   }
 
   async createProject(p: Project): Promise<void> {
-    this.stmt.insertProject.run(p.id, p.name, p.pingKey, p.createdAt.getTime());
+    this.db
+      .transaction(() => {
+        this.stmt.insertProject.run(p.id, p.name, p.pingKey, p.createdAt.getTime());
+        this.stmt.insertList.run(`lst_${p.id}_default`, p.id, 'default', 'Default', p.createdAt.getTime());
+      })
+      .immediate();
   }
 
   async getProject(id: string): Promise<Project | null> {
@@ -396,7 +418,7 @@ export class SqliteStore implements Store {
    * further ones merge into the held notification (its count grows, its details become the latest).
    */
   private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string }): void {
-    for (const channel_id of this.stmt.ruleChannels.all(e.monitor_id, e.event) as string[]) {
+    for (const channel_id of this.stmt.ruleChannels.all({ m: e.monitor_id, e: e.event }) as string[]) {
       const key = { monitor_id: e.monitor_id, channel_id, event: e.event, at: e.at };
       const held = this.stmt.heldNotification.get(key) as number | undefined;
       if (held !== undefined) {
@@ -438,6 +460,67 @@ export class SqliteStore implements Store {
 
   async deleteChannel(projectId: string, id: string): Promise<boolean> {
     return this.stmt.deleteChannel.run(projectId, id).changes === 1;
+  }
+
+  async createList(l: NotificationList): Promise<void> {
+    this.db
+      .transaction(() => {
+        uniqueOrConflict(() => this.stmt.insertList.run(l.id, l.projectId, l.key, l.name, l.createdAt.getTime()));
+        this.setMembers(l.projectId, l.id, l.channelIds);
+      })
+      .immediate();
+  }
+
+  async listLists(projectId: string): Promise<NotificationList[]> {
+    return (this.stmt.listLists.all(projectId) as ListRow[]).map((r) => this.listFromRow(r));
+  }
+
+  async getList(projectId: string, key: string): Promise<NotificationList | null> {
+    const r = this.stmt.getList.get(projectId, key) as ListRow | undefined;
+    return r ? this.listFromRow(r) : null;
+  }
+
+  async updateList(projectId: string, key: string, change: { name?: string; channelIds?: string[] }): Promise<NotificationList | null> {
+    return this.db
+      .transaction(() => {
+        const r = this.stmt.getList.get(projectId, key) as ListRow | undefined;
+        if (!r) return null;
+        if (change.name !== undefined) this.stmt.renameList.run(change.name, r.id);
+        if (change.channelIds !== undefined) this.setMembers(projectId, r.id, change.channelIds);
+        return this.listFromRow(this.stmt.getList.get(projectId, key) as ListRow);
+      })
+      .immediate();
+  }
+
+  async deleteList(projectId: string, key: string): Promise<boolean> {
+    if (key === 'default') throw new AppError('conflict', 'the default notification list cannot be deleted; remove its channels instead');
+    const r = this.stmt.getList.get(projectId, key) as ListRow | undefined;
+    return r ? this.stmt.deleteList.run(r.id).changes === 1 : false;
+  }
+
+  async setNotifyRules(projectId: string, monitorId: string, rules: { listKey: string; event: string }[], now: Date): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.stmt.clearNotifyRules.run(monitorId);
+        for (const [i, rule] of rules.entries()) {
+          const list = this.stmt.getList.get(projectId, rule.listKey) as ListRow | undefined;
+          if (!list) throw new AppError('validation_error', `notify: no notification list "${rule.listKey}" in this project`, 'notify');
+          this.stmt.insertNotifyRule.run(`rul_${monitorId}_${i}`, monitorId, list.id, rule.event, now.getTime());
+        }
+      })
+      .immediate();
+  }
+
+  private setMembers(projectId: string, listId: string, channelIds: string[]): void {
+    this.stmt.clearMembers.run(listId);
+    for (const id of new Set(channelIds)) {
+      if (!this.stmt.getChannel.get(projectId, id)) throw new AppError('validation_error', `channels: no channel ${id} in this project`, 'channels');
+      this.stmt.addMember.run(listId, id);
+    }
+  }
+
+  private listFromRow(r: ListRow): NotificationList {
+    return { id: r.id, projectId: r.project_id, key: r.key, name: r.name, channelIds: this.stmt.listMembers.all(r.id) as string[], createdAt: new Date(r.created_at) };
   }
 
   async createRule(r: NotificationRule): Promise<void> {
@@ -490,6 +573,14 @@ export class SqliteStore implements Store {
   }
 }
 
+interface ListRow {
+  id: string;
+  project_id: string;
+  key: string;
+  name: string;
+  created_at: number;
+}
+
 interface ProjectRow {
   id: string;
   name: string;
@@ -527,6 +618,7 @@ function uniqueOrConflict<T>(write: () => T): T {
         throw new AppError('conflict', 'key: a monitor with this key already exists in the project', 'key');
       }
       if (msg.includes('channels.name')) throw new AppError('conflict', 'name: a channel with this name already exists in the project', 'name');
+      if (msg.includes('notification_lists.key')) throw new AppError('conflict', 'key: a notification list with this key already exists', 'key');
       if (msg.includes('notification_rules')) throw new AppError('conflict', 'this monitor already has a rule for that channel and event');
       throw new AppError('conflict', 'already exists');
     }
