@@ -63,9 +63,10 @@ export const MAX_DOWN_ALERTS = 10;
 /** A notification raised without a state change (a repeated down alert). */
 export interface Alert {
   at: Date;
-  event: 'on_down';
+  /** on_down: a repeat while down; on_run / on_complete: a job's start or successful completion was reported. */
+  event: 'on_down' | 'on_run' | 'on_complete';
   reason: string;
-  /** Which alert of the incident this is (2 = the first repeat). */
+  /** For repeats, which alert of the incident this is (2 = the first repeat); 0 otherwise. */
   sequence: number;
 }
 

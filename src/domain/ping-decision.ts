@@ -17,7 +17,15 @@ export function eventOfPing(ping: Pick<PingInput, 'kind' | 'exitCode'>): Monitor
   }
 }
 
-/** Deterministic: the same monitor and ping always give the same transition, so stored pings can be replayed. */
+/**
+ * Deterministic: the same monitor and ping always give the same transition, so stored pings can be replayed.
+ * Besides state changes, a start raises `on_run` and a success `on_complete` (occurrence alerts, for the
+ * channels that asked for them); a paused monitor raises nothing.
+ */
 export function decidePing(monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt'>): Transition {
-  return applyEvent(monitor, eventOfPing(ping), ping.receivedAt, timingOf(monitor));
+  const t = applyEvent(monitor, eventOfPing(ping), ping.receivedAt, timingOf(monitor));
+  if (monitor.state === 'paused') return t;
+  const occurrence = ping.kind === 'start' ? 'on_run' : ping.kind === 'success' ? 'on_complete' : null;
+  if (occurrence) t.alerts.push({ at: ping.receivedAt, event: occurrence, sequence: 0, reason: occurrence === 'on_run' ? 'the job reported a start' : 'the job reported a successful completion' });
+  return t;
 }

@@ -9,6 +9,8 @@ const HEADLINE: Record<string, string> = {
   on_recovery: 'has RECOVERED',
   on_late: 'is LATE',
   on_degraded: 'is DEGRADED',
+  on_run: 'STARTED a run',
+  on_complete: 'COMPLETED a run',
 };
 
 export function buildMessage(n: Notification, monitor: Monitor, baseUrl: string, downSince: Date | null): NotificationMessage {
@@ -35,7 +37,7 @@ export function buildMessage(n: Notification, monitor: Monitor, baseUrl: string,
     lastPingAt: monitor.lastPingAt,
     nextExpectedAt: monitor.nextExpectedAt,
     downForSeconds: downFor,
-    outputTail: null,
+    outputTail: n.outputTail,
     count: n.count,
   };
 }

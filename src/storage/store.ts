@@ -72,6 +72,8 @@ export interface Notification {
   flip: { at: Date; from: MonitorState; to: MonitorState; reason: string };
   /** Occurrences covered: more than 1 when rapid repeats were merged into one held notification. */
   count: number;
+  /** The end of the output of the ping that caused it, when it had one. */
+  outputTail: string | null;
   status: NotificationStatus;
   attempts: number;
   nextAttemptAt: Date;

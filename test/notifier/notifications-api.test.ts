@@ -196,6 +196,36 @@ describe('notifications end to end', () => {
     assert.equal((await s.api('DELETE', '/v1/notification-lists/default')).status, 409);
   });
 
+  it('includes the end of the failing ping\'s output in the alert', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('verbose', ['on_fail']);
+    const log = Array.from({ length: 50 }, (_, i) => `step ${i} ok`).join('\n') + '\nERROR: disk full\n';
+    await s.app.inject({ method: 'POST', url: `/v1/ping/${monitor.ping_token}/1`, payload: log, headers: { 'content-type': 'text/plain' } });
+    await s.notifier.tick();
+    const tail: string = hook.received.find((r) => r.body.monitor.id === monitor.id)!.body.output_tail;
+    assert.match(tail, /ERROR: disk full$/);
+    assert.equal(tail.split('\n').length, 20, 'the last 20 lines');
+  });
+
+  it('notifies run and complete events to the lists that asked for them', async () => {
+    hook.received.length = 0;
+    const channel = (await s.api('POST', '/v1/channels', { name: 'lifecycle', kind: 'webhook', config: { url: hook.url } })).json;
+    await s.api('POST', '/v1/notification-lists', { key: 'lifecycle', channels: [channel.id] });
+    const m = (await s.api('POST', '/v1/monitors', { name: 'chatty-job', expected_interval_sec: 3600, notify: { alerts: ['lifecycle'], events: { run: true, complete: true } } })).json;
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}/start` });
+    s.clock.advance(10);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}` });
+    await s.notifier.tick();
+    const events = hook.received.filter((r) => r.body.monitor.id === m.id).map((r) => r.body.event);
+    assert.deepEqual(events.sort(), ['on_complete', 'on_run']);
+    await s.api('PATCH', `/v1/monitors/${m.id}`, { notify: { alerts: ['lifecycle'] } });
+    hook.received.length = 0;
+    s.clock.advance(120);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}/start` });
+    await s.notifier.tick();
+    assert.equal(hook.received.filter((r) => r.body.monitor.id === m.id).length, 0, 'events off again');
+  });
+
   it('sends nothing for a paused monitor', async () => {
     hook.received.length = 0;
     const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);

@@ -136,6 +136,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         reason TEXT NOT NULL,
         -- How many occurrences this row covers: rapid repeats are held and merged (see writeFlips).
         count INTEGER NOT NULL DEFAULT 1,
+        -- The end of the output of the ping that caused it, for the message.
+        output_tail TEXT,
         status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at INTEGER NOT NULL,

@@ -189,6 +189,7 @@ export interface NotificationRow {
   to_state: string;
   reason: string;
   count: number;
+  output_tail: string | null;
   status: string;
   attempts: number;
   next_attempt_at: number;
@@ -207,6 +208,7 @@ export function notificationFromRow(r: NotificationRow): Notification {
     event: r.event,
     flip: { at: new Date(r.flip_at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason },
     count: r.count,
+    outputTail: r.output_tail,
     status: r.status as NotificationStatus,
     attempts: r.attempts,
     nextAttemptAt: new Date(r.next_attempt_at),

@@ -17,6 +17,7 @@ import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js
 import type { PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { eventsOfFlip } from '../../domain/notify-events.js';
+import { outputTail } from '../../domain/output-tail.js';
 import type {
   ApiKey,
   Channel,
@@ -167,12 +168,14 @@ export class SqliteStore implements Store {
       lastNotifiedAt: db.prepare(
         'SELECT coalesce(sent_at, next_attempt_at) FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event ORDER BY id DESC LIMIT 1',
       ).pluck(),
-      mergeIntoHeld: db.prepare('UPDATE notifications SET count = count + 1, flip_at = @at, from_state = @from_state, to_state = @to_state, reason = @reason WHERE id = @id'),
+      mergeIntoHeld: db.prepare(
+        'UPDATE notifications SET count = count + 1, flip_at = @at, from_state = @from_state, to_state = @to_state, reason = @reason, output_tail = @output_tail WHERE id = @id',
+      ),
       enqueue: db.prepare(`
         INSERT OR IGNORE INTO notifications
-          (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, status, next_attempt_at, created_at)
+          (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, output_tail, status, next_attempt_at, created_at)
         VALUES (@project_id, @monitor_id, @channel_id, @event, @dedup_prefix || ':' || @event || ':' || @channel_id,
-                @at, @from_state, @to_state, @reason, 'pending', @next_attempt_at, @at)`),
+                @at, @from_state, @to_state, @reason, @output_tail, 'pending', @next_attempt_at, @at)`),
       claim: db.prepare(`
         UPDATE notifications SET status = 'sending', claimed_until = @lease, attempts = attempts + 1
         WHERE id IN (
@@ -315,7 +318,7 @@ export class SqliteStore implements Store {
       const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
       if (changed !== 1) return false;
       this.writeFlips(m, flips);
-      this.writeAlerts(m, alerts);
+      if (alerts.length > 0) this.writeAlerts(m, alerts, `alert:${m.id}:${m.updatedAt.getTime()}`);
       return true;
     }).immediate();
   }
@@ -331,7 +334,7 @@ export class SqliteStore implements Store {
         const row = this.stmt.monitorByToken.get(ping.token) as MonitorRow | undefined;
         if (!row) return { found: false };
         const monitor = this.unflushed.get(row.id)?.monitor ?? monitorFromRow(row);
-        const { status, flips } = decide(monitor, ping);
+        const { status, flips, alerts } = decide(monitor, ping);
         const next: Monitor = { ...monitor, ...status };
         const body = ping.body && ping.body.length > 0 ? ping.body : null;
         const pingId = Number(
@@ -340,11 +343,13 @@ export class SqliteStore implements Store {
             ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg,
           ).lastInsertRowid,
         );
+        const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
         if (status.version !== monitor.version) {
           next.updatedAt = ping.receivedAt;
           this.unflushed.set(monitor.id, { monitor: next, pingId });
-          this.writeFlips(next, flips);
+          this.writeFlips(next, flips, tail);
         }
+        if (alerts.length > 0) this.writeAlerts(next, alerts, `ping:${pingId}`, tail);
         return { found: true, monitor: next, pingId, flips };
       }),
     ).immediate();
@@ -403,11 +408,11 @@ export class SqliteStore implements Store {
   }
 
   /** Stores flips and, in the same transaction, the outbox rows of the notification rules they trigger. */
-  private writeFlips(monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[]): void {
+  private writeFlips(monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[], output_tail: string | null = null): void {
     for (const f of flips) {
       const flipId = Number(this.stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
       for (const event of eventsOfFlip(f, monitor.downReason)) {
-        this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason });
+        this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason, output_tail });
       }
     }
   }
@@ -417,12 +422,12 @@ export class SqliteStore implements Store {
    * sent at most once a minute; an occurrence inside that minute is held until the minute is over, and
    * further ones merge into the held notification (its count grows, its details become the latest).
    */
-  private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string }): void {
+  private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string; output_tail: string | null }): void {
     for (const channel_id of this.stmt.ruleChannels.all({ m: e.monitor_id, e: e.event }) as string[]) {
       const key = { monitor_id: e.monitor_id, channel_id, event: e.event, at: e.at };
       const held = this.stmt.heldNotification.get(key) as number | undefined;
       if (held !== undefined) {
-        this.stmt.mergeIntoHeld.run({ id: held, at: e.at, from_state: e.from_state, to_state: e.to_state, reason: e.reason });
+        this.stmt.mergeIntoHeld.run({ id: held, at: e.at, from_state: e.from_state, to_state: e.to_state, reason: e.reason, output_tail: e.output_tail });
         continue;
       }
       const last = this.stmt.lastNotifiedAt.get(key) as number | null;
@@ -432,9 +437,9 @@ export class SqliteStore implements Store {
   }
 
   /** Queues repeated alerts (no state change) for the rules of their event, in the caller's transaction. */
-  private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[]): void {
+  private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[], dedupPrefix: string, output_tail: string | null = null): void {
     for (const a of alerts) {
-      this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `alert:${monitor.id}:${a.at.getTime()}:${a.sequence}`, event: a.event, at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason });
+      this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `${dedupPrefix}:${a.sequence}`, event: a.event, at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason, output_tail });
     }
   }
 
