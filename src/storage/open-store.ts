@@ -14,14 +14,14 @@ export function sqlitePathOf(url: string): string | null {
 }
 
 /**
- * `worker: true` (the server) runs a SQLite file's connection on a worker thread; one-shot tools (the CLI)
- * use it in-process.
+ * `worker: true` (the server) runs a SQLite file's connection on a worker thread and owns monitor state;
+ * one-shot tools (the CLI) open it in-process and leave monitor state alone.
  */
 export async function openStore(url: string, options: { sqliteSync?: SqliteSync; worker?: boolean } = {}): Promise<Store> {
   const path = sqlitePathOf(url);
   if (path) {
     const sqlite = { path, sync: options.sqliteSync ?? 'full' } as const;
-    return options.worker && path !== ':memory:' ? WorkerSqliteStore.open(sqlite) : new SqliteStore(sqlite);
+    return options.worker && path !== ':memory:' ? WorkerSqliteStore.open(sqlite) : new SqliteStore({ ...sqlite, replay: false });
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     throw new AppError('validation_error', 'DATABASE_URL: PostgreSQL support is not available in this version yet; use sqlite://', 'DATABASE_URL');

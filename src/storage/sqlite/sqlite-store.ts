@@ -63,6 +63,11 @@ export interface SqliteOptions {
   flushIntervalMs?: number;
   /** The decision used to replay unflushed pings at open; must be the one the server records pings with. */
   decide?: PingDecider;
+  /**
+   * Replay unflushed pings at open (default true). A one-shot tool opening the file beside a running server
+   * (`overdue keys create`) passes false: monitor state is the server's to write.
+   */
+  replay?: boolean;
 }
 
 const MONITOR_COLUMNS =
@@ -191,7 +196,7 @@ export class SqliteStore implements Store {
       pingCutoff: db.prepare('SELECT id FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
       deleteOldPings: db.prepare('DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ? AND id <= ? ORDER BY id LIMIT ?)'),
     };
-    this.replayUnflushed(options.decide ?? decidePing);
+    if (options.replay !== false) this.replayUnflushed(options.decide ?? decidePing);
     this.flushTimer = setInterval(() => this.flush(), options.flushIntervalMs ?? 5000);
     this.flushTimer.unref();
   }
