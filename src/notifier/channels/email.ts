@@ -15,6 +15,7 @@ import { createTransport, type NodemailerError, type Transporter } from 'nodemai
 import { invalid } from '../../domain/errors.js';
 import { ChannelError, type ChannelKind, type DeliveryResult, type NotificationMessage } from '../channel.js';
 import type { OutboundHttp } from '../outbound-http.js';
+import { RESPONSE_LOG_CHARS, settings } from './common.js';
 
 /** The normalized config; parseConfig accepts its own output unchanged. */
 export interface EmailConfig {
@@ -29,7 +30,6 @@ const DEFAULT_PREFIX = '[Overdue]';
 const MAX_SUBJECT = 150;
 /** Output tails are short already; the cap keeps a pathological one from making a huge mail. */
 const MAX_OUTPUT = 8000;
-const RESPONSE_LOG_CHARS = 1024;
 /** Short enough that a dead relay does not hold a notifier slot for minutes (nodemailer's defaults are 2–10 min). */
 const TIMEOUT_MS = 10_000;
 
@@ -47,6 +47,11 @@ const ACTION: Record<string, string> = {
 };
 const DEFAULT_ACTION = "Check the job's logs on the host that runs it. If this is expected (maintenance, a retired job), pause the monitor so it stops alerting.";
 
+// Not common.ts's clip/formatInstant/formatDuration: mails format differently (full ISO instants, durations without
+// zero units, output cut without "…"), and changing what mails say is not for a refactor. The cuts below also do not
+// guard surrogate pairs as clip() does; adopting clip() would fix that, as a deliberate change.
+
+/** The value quoted for an error message: 80 characters and "…" when longer (81 in all, unlike clip's `max`). */
 const shown = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
 function parseAddress(value: unknown, field: string): string {
@@ -94,8 +99,10 @@ export function emailSubject(prefix: string, m: NotificationMessage): string {
   return oneLine(`${prefix} ${cut === -1 ? first : first.slice(0, cut)}`, MAX_SUBJECT);
 }
 
+/** Full ISO 8601, unlike the chat and push kinds' "2026-03-29 01:30:00 UTC". */
 const when = (d: Date | null) => (d === null ? null : `${d.toISOString()} (UTC)`);
 
+/** The two largest non-zero units ("1h", "1d 5m"), where formatDuration shows adjacent ones ("1h 0m", "1d 0h"). */
 function duration(s: number): string {
   const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;
   const shownParts = parts.filter(([n]) => n > 0).slice(0, 2);
@@ -116,6 +123,7 @@ function facts(m: NotificationMessage): [string, string][] {
   return rows.filter((row): row is [string, string] => row[1] !== null && row[1] !== '');
 }
 
+/** The end of the output, capped, without the "…" marker that clip(…, 'tail') adds. */
 const tail = (m: NotificationMessage) => (m.outputTail === null || m.outputTail === '' ? null : m.outputTail.slice(-MAX_OUTPUT));
 
 export function emailText(m: NotificationMessage): string {
@@ -189,10 +197,7 @@ export function emailChannel(smtp: { url: string | undefined; from: string | und
     kind: 'email',
 
     parseConfig(input: unknown): EmailConfig {
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('config', 'must be an object');
-      const raw = input as Record<string, unknown>;
-      const unknownKey = Object.keys(raw).find((k) => !FIELDS.includes(k));
-      if (unknownKey !== undefined) throw invalid(`config.${unknownKey}`, `is not an email setting (known: ${FIELDS.join(', ')})`);
+      const raw = settings(input, 'email', FIELDS, 'an');
       return { to: parseTo(raw.to), subject_prefix: parsePrefix(raw.subject_prefix) };
     },
 

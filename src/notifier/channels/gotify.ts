@@ -7,7 +7,7 @@
  */
 import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
-import { TOKEN, callApi, clip, hint, isUrgent, outputTail, parseBaseUrl, parseInteger, parseSecret, plainText, settings } from './ntfy.js';
+import { TOKEN, callApi, clip, hint, isUrgent, outputTail, parseBaseUrl, parseInteger, parseSecret, plainText, settings } from './common.js';
 
 export interface GotifyConfig {
   server: string;

@@ -14,7 +14,6 @@ import type { OutboundHttp } from '../outbound-http.js';
 import {
   type ChatWebhookConfig,
   ZWSP,
-  clip,
   eventStyle,
   fenceSafe,
   fit,
@@ -25,6 +24,7 @@ import {
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
+import { clip } from './common.js';
 
 export type MattermostConfig = ChatWebhookConfig;
 

@@ -11,7 +11,7 @@
 import { ChannelError, type ChannelKind, type DeliveryResult, type NotificationMessage } from '../channel.js';
 import { invalid } from '../../domain/errors.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
-import { callApi, clip, hint, isUrgent, parseBaseUrl, parseSecret, plainText, settings, withTail } from './ntfy.js';
+import { callApi, clip, hint, isUrgent, isoOrNull, parseBaseUrl, parseSecret, plainText, settings, withTail } from './common.js';
 
 export const OPSGENIE_PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 export type OpsgeniePriority = (typeof OPSGENIE_PRIORITIES)[number];
@@ -48,8 +48,8 @@ function details(m: NotificationMessage): Record<string, string> {
     monitor_url: m.monitor.url,
     reason: m.reason === null ? null : clip(m.reason, 1000),
     occurred_at: m.occurredAt.toISOString(),
-    last_ping_at: m.lastPingAt?.toISOString() ?? null,
-    next_expected_at: m.nextExpectedAt?.toISOString() ?? null,
+    last_ping_at: isoOrNull(m.lastPingAt),
+    next_expected_at: isoOrNull(m.nextExpectedAt),
     count: String(m.count),
   };
   return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== null));

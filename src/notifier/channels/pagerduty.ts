@@ -12,7 +12,7 @@
 import { invalid } from '../../domain/errors.js';
 import { ChannelError, type ChannelKind, type DeliveryResult, type NotificationMessage } from '../channel.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
-import { ACTION, callApi, clip, hint, outputTail, parseBaseUrl, settings } from './ntfy.js';
+import { ACTION, callApi, clip, hint, isoOrNull, outputTail, parseBaseUrl, settings } from './common.js';
 
 export interface PagerDutyConfig {
   routing_key: string;
@@ -35,8 +35,6 @@ const SEVERITY: Record<string, 'critical' | 'warning' | 'info'> = {
 /** The key that pairs a monitor's triggers with its resolve. */
 export const pagerDutyDedupKey = (monitorId: string) => `overdue-${monitorId}`;
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-
 function trigger(m: NotificationMessage, config: PagerDutyConfig, severity: string): Record<string, unknown> {
   return {
     routing_key: config.routing_key,
@@ -53,8 +51,8 @@ function trigger(m: NotificationMessage, config: PagerDutyConfig, severity: stri
       custom_details: {
         what_to_do: ACTION[m.event] ?? null,
         reason: m.reason,
-        last_ping_at: iso(m.lastPingAt),
-        next_expected_at: iso(m.nextExpectedAt),
+        last_ping_at: isoOrNull(m.lastPingAt),
+        next_expected_at: isoOrNull(m.nextExpectedAt),
         output_tail: outputTail(m, MAX_OUTPUT),
         count: m.count,
         monitor_url: m.monitor.url,

@@ -7,7 +7,7 @@
  */
 import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
-import { callApi, clip, hint, isUrgent, parseBaseUrl, parseInteger, parseSecret, plainText, settings, withTail } from './ntfy.js';
+import { callApi, clip, hint, isUrgent, parseBaseUrl, parseInteger, parseSecret, plainText, settings, withTail } from './common.js';
 
 export interface PushoverConfig {
   token: string;

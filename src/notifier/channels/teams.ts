@@ -15,7 +15,6 @@ import type { OutboundHttp } from '../outbound-http.js';
 import {
   type ChatWebhookConfig,
   type Tone,
-  clip,
   eventStyle,
   parseChatWebhookConfig,
   postJson,
@@ -23,6 +22,7 @@ import {
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
+import { clip } from './common.js';
 
 export type TeamsConfig = ChatWebhookConfig;
 

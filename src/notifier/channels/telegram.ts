@@ -10,7 +10,7 @@
 import { invalid } from '../../domain/errors.js';
 import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
-import { callApi, hint, htmlText, parseBaseUrl, parseSecret, settings, withTail } from './ntfy.js';
+import { callApi, hint, htmlText, parseBaseUrl, parseSecret, settings, withTail } from './common.js';
 
 export interface TelegramConfig {
   bot_token: string;

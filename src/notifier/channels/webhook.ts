@@ -15,8 +15,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { invalid } from '../../domain/errors.js';
-import { ChannelError, type ChannelKind, type DeliveryResult, type NotificationMessage } from '../channel.js';
-import { OutboundError, redactUrl, type OutboundHttp } from '../outbound-http.js';
+import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
+import { redactUrl, type OutboundHttp } from '../outbound-http.js';
+import { callApi, hint, isoOrNull, parseHttpUrl, settings } from './common.js';
 
 export const WEBHOOK_METHODS = ['POST', 'PUT', 'PATCH', 'GET'] as const;
 export type WebhookMethod = (typeof WEBHOOK_METHODS)[number];
@@ -31,14 +32,11 @@ export interface WebhookConfig {
 }
 
 const FIELDS = ['url', 'method', 'headers', 'secret', 'template'];
-const MAX_URL = 2048;
 const MAX_HEADERS = 20;
 const MAX_HEADER_VALUE = 4096;
 const MIN_SECRET = 16;
 const MAX_SECRET = 512;
 const MAX_TEMPLATE = 10_000;
-/** How much of the receiver's answer is kept for the delivery log. */
-const RESPONSE_LOG_CHARS = 1024;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 // The characters Node accepts in a header value: checked here so a bad value fails at config time, not at send.
@@ -46,8 +44,6 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 // Computed by the HTTP client, hop-by-hop, or ours (X-Overdue-*: a custom one could forge the signature).
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect']);
 const SECRET_HEADER = /authorization|cookie|token|key|secret|passw|auth|credential|session|signature/i;
-
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 /** Template placeholders and the value each stands for. */
 const PLACEHOLDERS = new Map<string, (m: NotificationMessage) => string | number | null>([
@@ -65,8 +61,8 @@ const PLACEHOLDERS = new Map<string, (m: NotificationMessage) => string | number
   ['monitor.tags', (m) => m.monitor.tags.join(', ')],
   ['monitor.schedule', (m) => m.monitor.schedule],
   ['monitor.timezone', (m) => m.monitor.timezone],
-  ['last_ping_at', (m) => iso(m.lastPingAt)],
-  ['next_expected_at', (m) => iso(m.nextExpectedAt)],
+  ['last_ping_at', (m) => isoOrNull(m.lastPingAt)],
+  ['next_expected_at', (m) => isoOrNull(m.nextExpectedAt)],
   ['down_for_seconds', (m) => m.downForSeconds],
   ['output_tail', (m) => m.outputTail],
 ]);
@@ -96,8 +92,8 @@ function defaultBody(m: NotificationMessage): string {
     count: m.count,
     idempotency_key: m.idempotencyKey,
     monitor: { id: m.monitor.id, name: m.monitor.name, key: m.monitor.key, url: m.monitor.url, state: m.monitor.state, tags: m.monitor.tags, schedule: m.monitor.schedule, timezone: m.monitor.timezone },
-    last_ping_at: iso(m.lastPingAt),
-    next_expected_at: iso(m.nextExpectedAt),
+    last_ping_at: isoOrNull(m.lastPingAt),
+    next_expected_at: isoOrNull(m.nextExpectedAt),
     down_for_seconds: m.downForSeconds,
     output_tail: m.outputTail,
   });
@@ -118,29 +114,12 @@ function contentType(config: Pick<WebhookConfig, 'headers'>): string {
 
 const isJson = (type: string) => /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type.trim());
 
-/** Whether a reply with this status should be retried later; 3xx here means a redirect we may not follow. */
-const transientStatus = (status: number) => status === 408 || status === 429 || status >= 500;
-
 export function signWebhook(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** "…" plus the last 4 characters; short values show nothing, since 4 characters would be much of them. */
-const hint = (value: string) => (value.length >= 12 ? `…${value.slice(-4)}` : '…');
-
-function parseUrl(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid('config.url', 'required: the http(s) URL to call');
-  if (value.length > MAX_URL) throw invalid('config.url', `must be at most ${MAX_URL} characters`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid('config.url', 'is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('config.url', 'must be an http: or https: URL');
-  if (url.hostname === '') throw invalid('config.url', 'must name a host');
-  return url.href;
-}
+/** Unlike a push kind's base URL, this one is called as given: credentials (hidden by redact) and a query are kept. */
+const parseUrl = (value: unknown) => parseHttpUrl('config.url', value, { required: 'the http(s) URL to call' }).href;
 
 function parseMethod(value: unknown): WebhookMethod {
   if (value === undefined || value === null) return 'POST';
@@ -202,10 +181,7 @@ export const webhookChannel: ChannelKind<WebhookConfig> = {
   kind: 'webhook',
 
   parseConfig(input: unknown): WebhookConfig {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('config', 'must be an object');
-    const raw = input as Record<string, unknown>;
-    const unknownKey = Object.keys(raw).find((k) => !FIELDS.includes(k));
-    if (unknownKey !== undefined) throw invalid(`config.${unknownKey}`, `is not a webhook setting (known: ${FIELDS.join(', ')})`);
+    const raw = settings(input, 'webhook', FIELDS);
     const url = parseUrl(raw.url);
     const method = parseMethod(raw.method);
     const headers = parseHeaders(raw.headers);
@@ -238,22 +214,7 @@ export const webhookChannel: ChannelKind<WebhookConfig> = {
     headers['X-Overdue-Timestamp'] = timestamp;
     if (config.secret !== null) headers['X-Overdue-Signature'] = signWebhook(config.secret, timestamp, body);
 
-    let response;
-    try {
-      response = await http.request({ method: config.method, url: config.url, headers, body: hasBody ? body : undefined });
-    } catch (err) {
-      if (err instanceof OutboundError) {
-        const permanent = err.code === 'blocked_address' || err.code === 'invalid_url';
-        throw new ChannelError(`webhook: ${err.message}`, { permanent });
-      }
-      // Anything else is a bug or a config the client rejected outright; retrying would fail the same way.
-      throw new ChannelError(`webhook: ${err instanceof Error ? err.message : String(err)}`, { permanent: true });
-    }
-    const { status } = response;
-    const excerpt = response.body.slice(0, RESPONSE_LOG_CHARS);
-    if (status >= 200 && status < 300) return { status, response: excerpt === '' ? null : excerpt };
-    const detail = excerpt === '' ? '' : `: ${excerpt.slice(0, 200)}`;
-    const hintText = status >= 300 && status < 400 ? ' (a redirect that was not followed; update the URL)' : '';
-    throw new ChannelError(`webhook ${redactUrl(config.url)} answered HTTP ${status}${hintText}${detail}`, { permanent: !transientStatus(status), status });
+    // Answers are logged unscrubbed (no `secrets`), as they always were: the signing secret itself is never sent.
+    return callApi(http, { kind: 'webhook', method: config.method, url: config.url, headers, body: hasBody ? body : undefined });
   },
 };
