@@ -88,6 +88,8 @@ export class SqliteStore implements Store {
   private readonly stmt;
   /** Monitor id → newest status from pings not yet written to its row, with the ping that produced it. */
   private readonly unflushed = new Map<string, { monitor: Monitor; pingId: number }>();
+  /** The same entries by ping token: a monitor pinged since the last flush needs no lookup at all. */
+  private readonly unflushedByToken = new Map<string, { monitor: Monitor; pingId: number }>();
   private readonly flushTimer: NodeJS.Timeout;
 
   constructor(options: SqliteOptions) {
@@ -222,6 +224,13 @@ export class SqliteStore implements Store {
       })
       .immediate();
     this.unflushed.clear();
+    this.unflushedByToken.clear();
+  }
+
+  private remember(monitor: Monitor, pingId: number): void {
+    const entry = { monitor, pingId };
+    this.unflushed.set(monitor.id, entry);
+    this.unflushedByToken.set(monitor.pingToken, entry);
   }
 
   private replayUnflushed(decide: PingDecider): void {
@@ -229,7 +238,7 @@ export class SqliteStore implements Store {
     for (const r of rows) {
       const monitor = this.unflushed.get(r.monitor_id)?.monitor ?? monitorFromRow(this.stmt.getMonitorById.get(r.monitor_id) as MonitorRow);
       const { status } = decide(monitor, { kind: r.kind, exitCode: r.exit_code, receivedAt: new Date(r.received_at) });
-      this.unflushed.set(r.monitor_id, { monitor: { ...monitor, ...status, updatedAt: new Date(r.received_at) }, pingId: r.id });
+      this.remember({ ...monitor, ...status, updatedAt: new Date(r.received_at) }, r.id);
     }
     this.flush();
   }
@@ -336,9 +345,12 @@ export class SqliteStore implements Store {
   async recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
     return this.db.transaction(() =>
       pings.map((ping): PingOutcome => {
-        const row = this.stmt.monitorByToken.get(ping.token) as MonitorRow | undefined;
-        if (!row) return { found: false };
-        const monitor = this.unflushed.get(row.id)?.monitor ?? monitorFromRow(row);
+        let monitor = this.unflushedByToken.get(ping.token)?.monitor;
+        if (!monitor) {
+          const row = this.stmt.monitorByToken.get(ping.token) as MonitorRow | undefined;
+          if (!row) return { found: false };
+          monitor = monitorFromRow(row);
+        }
         const { status, flips, alerts } = decide(monitor, ping);
         const next: Monitor = { ...monitor, ...status };
         const body = ping.body && ping.body.length > 0 ? ping.body : null;
@@ -351,7 +363,7 @@ export class SqliteStore implements Store {
         const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
         if (status.version !== monitor.version) {
           next.updatedAt = ping.receivedAt;
-          this.unflushed.set(monitor.id, { monitor: next, pingId });
+          this.remember(next, pingId);
           this.writeFlips(next, flips, tail);
         }
         if (alerts.length > 0) this.writeAlerts(next, alerts, `ping:${pingId}`, tail);
