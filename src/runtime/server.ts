@@ -59,8 +59,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const ingestor = new PingIngestor(store, {
       onCommitted: (pings, outcomes) => {
         metrics.countBatch(pings, outcomes);
-        for (const o of outcomes) if (o.found) scheduler.poke(o.monitor.deadline);
-        if (outcomes.some((o) => o.found && o.flips.length > 0)) notifier.poke();
+        for (const o of outcomes) if (o.found) scheduler.poke(o.deadline);
+        if (outcomes.some((o) => o.found && o.notificationsQueued)) notifier.poke();
       },
     });
     const app = await buildApp({ ctx, ingestor, metrics, scheduler, baseUrl, logger, version: VERSION, trustProxy: trustProxyOf(config), kinds: channelKinds, http });

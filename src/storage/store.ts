@@ -109,7 +109,8 @@ export interface Page<T> {
 
 export type PingOutcome =
   | { found: false }
-  | { found: true; monitor: Monitor; pingId: number; flips: Flip[] };
+  /** Only what callers need (the reply's state, scheduler and notifier wake-ups): outcomes may cross threads. */
+  | { found: true; pingId: number; state: MonitorState; deadline: Date | null; notificationsQueued: boolean };
 
 /** Computes a monitor's transition for one ping, inside the store's transaction. Must be pure and deterministic: stores may replay it. */
 export type PingDecider = (monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt'>) => Transition;

@@ -59,7 +59,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
       msg,
     });
     if (!outcome.found) throw notFound('monitor with this ping token');
-    const state = outcome.monitor.state;
+    const state = outcome.state;
     return reply.send(state === 'paused' ? { ok: true, state, message: 'Monitor is paused' } : { ok: true, state });
   };
 

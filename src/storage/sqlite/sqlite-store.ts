@@ -361,13 +361,14 @@ export class SqliteStore implements Store {
           ).lastInsertRowid,
         );
         const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
+        let queued = 0;
         if (status.version !== monitor.version) {
           next.updatedAt = ping.receivedAt;
           this.remember(next, pingId);
-          this.writeFlips(next, flips, tail);
+          queued += this.writeFlips(next, flips, tail);
         }
-        if (alerts.length > 0) this.writeAlerts(next, alerts, `ping:${pingId}`, tail);
-        return { found: true, monitor: next, pingId, flips };
+        if (alerts.length > 0) queued += this.writeAlerts(next, alerts, `ping:${pingId}`, tail);
+        return { found: true, pingId, state: next.state, deadline: next.deadline, notificationsQueued: queued > 0 };
       }),
     ).immediate();
   }
@@ -425,13 +426,15 @@ export class SqliteStore implements Store {
   }
 
   /** Stores flips and, in the same transaction, the outbox rows of the notification rules they trigger. */
-  private writeFlips(monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[], output_tail: string | null = null): void {
+  private writeFlips(monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[], output_tail: string | null = null): number {
+    let queued = 0;
     for (const f of flips) {
       const flipId = Number(this.stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
       for (const event of eventsOfFlip(f, monitor.downReason)) {
-        this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason, output_tail });
+        queued += this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason, output_tail });
       }
     }
+    return queued;
   }
 
   /**
@@ -439,25 +442,31 @@ export class SqliteStore implements Store {
    * sent at most once a minute; an occurrence inside that minute is held until the minute is over, and
    * further ones merge into the held notification (its count grows, its details become the latest).
    */
-  private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string; output_tail: string | null }): void {
+  /** Returns how many notifications were queued or merged. */
+  private enqueue(e: { project_id: string; monitor_id: string; dedup_prefix: string; event: string; at: number; from_state: string; to_state: string; reason: string; output_tail: string | null }): number {
+    let queued = 0;
     for (const channel_id of this.stmt.ruleChannels.all({ m: e.monitor_id, e: e.event }) as string[]) {
       const key = { monitor_id: e.monitor_id, channel_id, event: e.event, at: e.at };
       const held = this.stmt.heldNotification.get(key) as number | undefined;
       if (held !== undefined) {
         this.stmt.mergeIntoHeld.run({ id: held, at: e.at, from_state: e.from_state, to_state: e.to_state, reason: e.reason, output_tail: e.output_tail });
+        queued++;
         continue;
       }
       const last = this.stmt.lastNotifiedAt.get(key) as number | null;
       const next_attempt_at = last !== null && e.at - last < BATCH_WINDOW_MS ? last + BATCH_WINDOW_MS : e.at;
-      this.stmt.enqueue.run({ ...e, channel_id, next_attempt_at });
+      queued += this.stmt.enqueue.run({ ...e, channel_id, next_attempt_at }).changes;
     }
+    return queued;
   }
 
   /** Queues repeated alerts (no state change) for the rules of their event, in the caller's transaction. */
-  private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[], dedupPrefix: string, output_tail: string | null = null): void {
+  private writeAlerts(monitor: Pick<Monitor, 'id' | 'projectId' | 'state'>, alerts: Alert[], dedupPrefix: string, output_tail: string | null = null): number {
+    let queued = 0;
     for (const a of alerts) {
-      this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `${dedupPrefix}:${a.sequence}`, event: a.event, at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason, output_tail });
+      queued += this.enqueue({ project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `${dedupPrefix}:${a.sequence}`, event: a.event, at: a.at.getTime(), from_state: monitor.state, to_state: monitor.state, reason: a.reason, output_tail });
     }
+    return queued;
   }
 
   async createChannel(c: Channel): Promise<void> {
