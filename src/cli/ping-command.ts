@@ -1,4 +1,4 @@
-/** `overdue ping TOKEN [start|fail|log|<exit code>]`: what a job's wrapper script calls. */
+/** `overdue ping TOKEN [start|fail|log|ok|<exit code>]`: what a job's wrapper script calls. */
 import type { Command } from 'commander';
 import { clientFor } from './api-client.js';
 import { addClientOptions, wantsJson } from './options.js';

@@ -77,4 +77,6 @@ export interface Flip {
   to: MonitorState;
   /** Human-readable cause: "grace period elapsed", "failure ping (exit code 2)", … */
   reason: string;
+  /** False for a change that must not alert (a manual reset); not stored. */
+  notify?: false;
 }

@@ -14,6 +14,8 @@ export function eventOfPing(ping: Pick<PingInput, 'kind' | 'exitCode'>): Monitor
       return { type: 'fail', exitCode: ping.exitCode };
     case 'log':
       return { type: 'log' };
+    case 'ok':
+      return { type: 'reset' };
   }
 }
 

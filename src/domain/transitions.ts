@@ -9,6 +9,8 @@ export type MonitorEvent =
   | { type: 'start' }
   | { type: 'fail'; exitCode?: number | null }
   | { type: 'log' }
+  /** A manual reset to up: like a success, but leaving down this way raises no recovery alert. */
+  | { type: 'reset' }
   /** The scheduler found the stored deadline passed (late, down, timeout, end of pause, or a repeat alert). */
   | { type: 'deadline' }
   | { type: 'pause'; until?: Date | null }
@@ -53,9 +55,9 @@ export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Dat
   const s: MonitorStatus = { ...current };
   const flips: Flip[] = [];
   const alerts: Alert[] = [];
-  const moveTo = (to: MonitorState, reason: string): void => {
+  const moveTo = (to: MonitorState, reason: string, options: { notify?: false } = {}): void => {
     if (s.state === to) return;
-    flips.push({ at: now, from: s.state, to, reason });
+    flips.push(options.notify === false ? { at: now, from: s.state, to, reason, notify: false } : { at: now, from: s.state, to, reason });
     s.state = to;
     // An incident starts with the flip into down (its alert is the first); leaving down ends it.
     s.downAlerts = to === 'down' ? 1 : 0;
@@ -70,6 +72,15 @@ export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Dat
     case 'start':
       s.runningSince = now;
       if (!paused && s.state !== 'down') moveTo('running', 'start ping received');
+      break;
+
+    case 'reset':
+      s.lastPingAt = now;
+      s.runningSince = null;
+      s.downReason = null;
+      s.downExitCode = null;
+      s.nextExpectedAt = timing.next(now);
+      if (!paused) moveTo('up', 'reset by an ok ping', { notify: false });
       break;
 
     case 'success': {
@@ -136,7 +147,7 @@ function realert(s: MonitorStatus, now: Date, timing: Timing, alerts: Alert[]): 
   s.realertAt = last || timing.realertSeconds <= 0 ? null : new Date(now.getTime() + timing.realertSeconds * 1000);
 }
 
-type MoveTo = (to: MonitorState, reason: string) => void;
+type MoveTo = (to: MonitorState, reason: string, options?: { notify?: false }) => void;
 
 function applyDeadline(s: MonitorStatus, now: Date, timing: Timing, moveTo: MoveTo): void {
   if (s.deadline === null || now < s.deadline) return; // a stale claim: someone else already moved it

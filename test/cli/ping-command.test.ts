@@ -65,6 +65,6 @@ describe('overdue ping', () => {
     assert.match(unknown.stderr, /^error: .*not found\n$/);
     const badAction = await runCli(['ping', token, 'explode'], pingEnv());
     assert.equal(badAction.code, 1);
-    assert.match(badAction.stderr, /^error: action: "explode" is not start, fail, log or an exit code/);
+    assert.match(badAction.stderr, /^error: action: "explode" is not start, fail, log, ok or an exit code/);
   });
 });

@@ -38,6 +38,7 @@ describe('monitor state machine', () => {
     { name: 'a failure ping makes the monitor down with reason failed', steps: [[0, { type: 'fail' }]], state: 'down', reason: 'failed', flips: ['pending>down'], deadline: null },
     { name: 'a non-zero exit code is a failure that keeps the code', steps: [[0, { type: 'fail', exitCode: 3 }]], state: 'down', reason: 'failed', flips: ['pending>down'] },
     { name: 'a success after down is a recovery', steps: [[0, { type: 'fail' }], [60, { type: 'success' }]], state: 'up', flips: ['pending>down', 'down>up'] },
+    { name: 'an ok ping resets a down monitor to up', steps: [[0, { type: 'fail' }], [60, { type: 'reset' }]], state: 'up', flips: ['pending>down', 'down>up'], deadline: at(60 + 3600) },
     { name: 'a second failure while down adds no flip', steps: [[0, { type: 'fail' }], [60, { type: 'fail' }]], state: 'down', reason: 'failed', flips: ['pending>down'] },
     { name: 'a start makes the monitor running until the completion', steps: [[0, { type: 'success' }], [3500, { type: 'start' }], [3550, { type: 'success' }]], state: 'up', flips: ['pending>up', 'up>running', 'running>up'] },
     { name: 'a run that never completes times out at the expected time plus grace', steps: [[0, { type: 'success' }], [3500, { type: 'start' }], [3720, { type: 'deadline' }]], state: 'down', reason: 'timeout', flips: ['pending>up', 'up>running', 'running>down'] },

@@ -226,6 +226,21 @@ describe('notifications end to end', () => {
     assert.equal(hook.received.filter((r) => r.body.monitor.id === m.id).length, 0, 'events off again');
   });
 
+  it('resets a down monitor with an ok ping without a recovery alert', async () => {
+    hook.received.length = 0;
+    const { monitor } = await watchedMonitor('reset-me', ['on_down', 'on_recovery']);
+    await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+    await s.notifier.tick();
+    const r = await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/ok` });
+    assert.equal(JSON.parse(r.body).state, 'up');
+    s.clock.advance(120);
+    await s.notifier.tick();
+    const mine = hook.received.filter((x) => x.body.monitor.id === monitor.id).map((x) => x.body.event);
+    assert.deepEqual(mine, ['on_down']);
+    const flips = (await s.api('GET', `/v1/monitors/${monitor.id}/flips`)).json.items;
+    assert.equal(flips[0].reason, 'reset by an ok ping');
+  });
+
   it('sends nothing for a paused monitor', async () => {
     hook.received.length = 0;
     const { monitor } = await watchedMonitor('sleepy', ['on_down', 'on_fail']);

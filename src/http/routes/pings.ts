@@ -19,7 +19,7 @@ export interface PingRoutesOptions {
 
 const Params = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 128 }),
-  action: Type.Optional(Type.String({ maxLength: 16, description: '"start", "fail", "log", or an exit code 0–255' })),
+  action: Type.Optional(Type.String({ maxLength: 16, description: '"start", "fail", "log", "ok" (reset without a recovery alert), or an exit code 0–255' })),
 });
 const Query = Type.Object({ msg: Type.Optional(Type.String()) });
 
@@ -40,7 +40,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
   const handler = async (req: FastifyRequest<{ Params: { token: string; action?: string }; Querystring: { msg?: string } }>, reply: FastifyReply) => {
     const receivedAt = clock.now();
     const parsed = pingKindFromAction(req.params.action);
-    if (!parsed) throw invalid('action', `"${req.params.action}" is not start, fail, log or an exit code 0–255`);
+    if (!parsed) throw invalid('action', `"${req.params.action}" is not start, fail, log, ok or an exit code 0–255`);
     const msg = req.query.msg ?? null;
     if (msg !== null && Buffer.byteLength(msg) > MAX_PING_BODY_BYTES) {
       throw new AppError('payload_too_large', `msg: longer than ${MAX_PING_BODY_BYTES} bytes`, 'msg');
