@@ -1,7 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChannelError, type ChannelKind, type NotificationMessage } from '../../src/notifier/channel.js';
 import { OutboundHttp } from '../../src/notifier/outbound-http.js';
 import type { ChatWebhookConfig } from '../../src/notifier/channels/chat-webhook.js';
@@ -11,6 +9,7 @@ import { teamsChannel } from '../../src/notifier/channels/teams.js';
 import { mattermostChannel } from '../../src/notifier/channels/mattermost.js';
 import { googleChatChannel } from '../../src/notifier/channels/google-chat.js';
 import { assertInvalid } from '../helpers/assert-invalid.js';
+import { startReceiver, type Receiver, type Received } from '../helpers/http-receiver.js';
 
 const ZWSP = '\u200b';
 const HOSTILE = '<!channel> & <b>';
@@ -60,51 +59,26 @@ const KINDS: Kind[] = [
   { channel: googleChatChannel, kind: 'google_chat', okStatus: 200, sampleUrl: 'https://chat.googleapis.com/v1/spaces/AAAAbCdEfGh/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=abcDEF123ghiJKL456mnoPQR789stuVWX012yzA%3D', secrets: ['AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI', 'abcDEF123ghiJKL456mnoPQR789stuVWX012yzA'] },
 ];
 
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** One real receiver on 127.0.0.1 for the enclosing describe(); `deliver` sends through it and returns what it got. */
 function useReceiver() {
   const client = new OutboundHttp({ allowPrivate: true, timeoutMs: 2000 });
-  let server: http.Server;
-  let base = '';
-  let received: Received[] = [];
-  let reply = { status: 200, body: '' };
+  let hook: Receiver;
   before(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = reply.status;
-        res.end(reply.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hook = await startReceiver();
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => hook.close());
   // parseConfig rightly insists on https; this plain-http loopback receiver is reached by handing send() the config.
   async function deliver(k: Kind, msg = message(), status = k.okStatus, body = '') {
-    received = [];
-    reply = { status, body };
-    const result = await k.channel.send(msg, { url: `${base}/hook/${k.kind}?token=t` }, client);
-    return { result, request: received[0] as Received, json: JSON.parse(received[0]?.body ?? 'null') };
+    hook.reset({ status, body });
+    const result = await k.channel.send(msg, { url: hook.url(`/hook/${k.kind}?token=t`) }, client);
+    return { result, request: hook.received[0] as Received, json: JSON.parse(hook.received[0]?.body ?? 'null') };
   }
   async function failure(k: Kind, status: number): Promise<ChannelError> {
     const err = await deliver(k, message(), status, '{"message":"nope"}').then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ChannelError, `expected ChannelError for ${status}, got ${String(err)}`);
     return err;
   }
-  return { deliver, failure, client, base: () => base, received: () => received };
+  return { deliver, failure, client, base: () => hook.url(), received: () => hook.received };
 }
 
 const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : []);
@@ -152,11 +126,9 @@ describe('chat channels: config, redaction, delivery and status mapping', () => 
   }
 
   it('a refused connection is transient; a private address without OVERDUE_ALLOW_PRIVATE_TARGETS is permanent', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const refused = await slackChannel.send(message(), { url: `http://127.0.0.1:${port}/x` }, r.client).catch((e: unknown) => e);
+    const closed = await startReceiver();
+    await closed.close();
+    const refused = await slackChannel.send(message(), { url: closed.url('/x') }, r.client).catch((e: unknown) => e);
     assert.ok(refused instanceof ChannelError && !refused.permanent, String(refused));
 
     const strict = new OutboundHttp({ timeoutMs: 2000 });

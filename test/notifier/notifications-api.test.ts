@@ -1,46 +1,25 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { startReceiver, type Receiver } from '../helpers/http-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-interface Received {
-  method: string;
-  headers: IncomingMessage['headers'];
-  body: any;
-}
-
-/** A real webhook receiver on 127.0.0.1 whose answer each test can set. */
-async function receiver(): Promise<{ server: Server; url: string; received: Received[]; answer: { status: number } }> {
-  const received: Received[] = [];
-  const answer = { status: 200 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      received.push({ method: req.method ?? '', headers: req.headers, body: text ? JSON.parse(text) : null });
-      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.status < 300 ? 'ok' : 'nope');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { server, url: `http://127.0.0.1:${port}/hook`, received, answer };
-}
+/** A real webhook receiver on 127.0.0.1 whose answer status each test can set; it says 'ok' or 'nope' in plain text. */
+const receiver = () => startReceiver({ headers: { 'content-type': 'text/plain' }, body: (status) => (status < 300 ? 'ok' : 'nope') });
 
 describe('notifications end to end', () => {
   let s: TestServer;
-  let hook: Awaited<ReturnType<typeof receiver>>;
+  let hook: Receiver;
   before(async () => {
     s = await startTestServer({ OVERDUE_ALLOW_PRIVATE_TARGETS: 'true' });
     hook = await receiver();
   });
   after(async () => {
     await s.close();
-    await new Promise((r) => hook.server.close(r));
+    await hook.close();
   });
 
   async function watchedMonitor(name: string, events: string[]) {
-    const channel = (await s.api('POST', '/v1/channels', { name: `${name}-hook`, kind: 'webhook', config: { url: hook.url } })).json;
+    const channel = (await s.api('POST', '/v1/channels', { name: `${name}-hook`, kind: 'webhook', config: { url: hook.url('/hook') } })).json;
     const monitor = (await s.api('POST', '/v1/monitors', { name, expected_interval_sec: 60, grace_seconds: 0 })).json;
     for (const event of events) {
       const r = await s.api('POST', `/v1/monitors/${monitor.id}/notification-rules`, { channel_id: channel.id, event });
@@ -59,16 +38,16 @@ describe('notifications end to end', () => {
     assert.equal(hook.received.length, 1);
     const down = hook.received[0]!;
     assert.equal(down.method, 'POST');
-    assert.equal(down.body.event, 'on_down');
-    assert.equal(down.body.monitor.id, monitor.id);
-    assert.match(down.body.summary, /nightly is DOWN/);
+    assert.equal(down.json.event, 'on_down');
+    assert.equal(down.json.monitor.id, monitor.id);
+    assert.match(down.json.summary, /nightly is DOWN/);
 
     s.clock.advance(30);
     await s.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}` });
     await s.notifier.tick();
     assert.equal(hook.received.length, 2);
-    assert.equal(hook.received[1]!.body.event, 'on_recovery');
-    assert.equal(hook.received[1]!.body.down_for_seconds, 30);
+    assert.equal(hook.received[1]!.json.event, 'on_recovery');
+    assert.equal(hook.received[1]!.json.down_for_seconds, 30);
 
     const log = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json;
     assert.deepEqual(log.items.map((n: { event: string; status: string; response_code: number }) => [n.event, n.status, n.response_code]), [['on_recovery', 'sent', 200], ['on_down', 'sent', 200]]);
@@ -138,11 +117,11 @@ describe('notifications end to end', () => {
       await s.scheduler.tick();
       await s.notifier.tick();
     }
-    const mine = hook.received.filter((r) => r.body.monitor.id === monitor.id);
+    const mine = hook.received.filter((r) => r.json.monitor.id === monitor.id);
     assert.equal(mine.length, 10);
-    assert.ok(mine.every((r) => r.body.event === 'on_down'));
-    assert.match(mine[1]!.body.reason, /alert 2 of 10/);
-    assert.match(mine[9]!.body.reason, /alert 10 of 10; no more until it recovers/);
+    assert.ok(mine.every((r) => r.json.event === 'on_down'));
+    assert.match(mine[1]!.json.reason, /alert 2 of 10/);
+    assert.match(mine[9]!.json.reason, /alert 10 of 10; no more until it recovers/);
     assert.equal((await s.api('GET', `/v1/monitors/${monitor.id}`)).json.realert_interval, 7200);
   });
 
@@ -159,20 +138,20 @@ describe('notifications end to end', () => {
       await fail();
       await s.notifier.tick();
     }
-    const mine = () => hook.received.filter((r) => r.body.monitor.id === monitor.id);
+    const mine = () => hook.received.filter((r) => r.json.monitor.id === monitor.id);
     assert.equal(mine().length, 1, 'only the first failure went out at once');
     s.clock.advance(40); // a minute after the first alert
     await s.notifier.tick();
     assert.equal(mine().length, 2);
-    assert.equal(mine()[1]!.body.count, 4);
-    assert.match(mine()[1]!.body.summary, /4 times/);
+    assert.equal(mine()[1]!.json.count, 4);
+    assert.match(mine()[1]!.json.summary, /4 times/);
     const log = (await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json;
     assert.deepEqual(log.items.map((n: { count: number; status: string }) => [n.count, n.status]), [[4, 'sent'], [1, 'sent']]);
   });
 
   it('alerts the default notification list for monitors without a notify setting, and named lists when set', async () => {
     hook.received.length = 0;
-    const channel = (await s.api('POST', '/v1/channels', { name: 'list-member', kind: 'webhook', config: { url: hook.url } })).json;
+    const channel = (await s.api('POST', '/v1/channels', { name: 'list-member', kind: 'webhook', config: { url: hook.url('/hook') } })).json;
     assert.equal((await s.api('PATCH', '/v1/notification-lists/default', { channels: [channel.id] })).status, 200);
     const plain = (await s.api('POST', '/v1/monitors', { name: 'by-default', expected_interval_sec: 60 })).json;
     assert.deepEqual(plain.notify, { alerts: ['default'], events: { run: false, complete: false } });
@@ -187,7 +166,7 @@ describe('notifications end to end', () => {
     await s.app.inject({ method: 'GET', url: `/v1/ping/${plain.ping_token}/fail` });
     await s.app.inject({ method: 'GET', url: `/v1/ping/${routed.ping_token}/fail` });
     await s.notifier.tick();
-    const ids = hook.received.map((r) => r.body.monitor.id);
+    const ids = hook.received.map((r) => r.json.monitor.id);
     assert.ok(ids.includes(plain.id) && ids.includes(routed.id));
     // Empty the default list again so later tests' monitors stay quiet.
     await s.api('PATCH', '/v1/notification-lists/default', { channels: [] });
@@ -202,28 +181,28 @@ describe('notifications end to end', () => {
     const log = Array.from({ length: 50 }, (_, i) => `step ${i} ok`).join('\n') + '\nERROR: disk full\n';
     await s.app.inject({ method: 'POST', url: `/v1/ping/${monitor.ping_token}/1`, payload: log, headers: { 'content-type': 'text/plain' } });
     await s.notifier.tick();
-    const tail: string = hook.received.find((r) => r.body.monitor.id === monitor.id)!.body.output_tail;
+    const tail: string = hook.received.find((r) => r.json.monitor.id === monitor.id)!.json.output_tail;
     assert.match(tail, /ERROR: disk full$/);
     assert.equal(tail.split('\n').length, 20, 'the last 20 lines');
   });
 
   it('notifies run and complete events to the lists that asked for them', async () => {
     hook.received.length = 0;
-    const channel = (await s.api('POST', '/v1/channels', { name: 'lifecycle', kind: 'webhook', config: { url: hook.url } })).json;
+    const channel = (await s.api('POST', '/v1/channels', { name: 'lifecycle', kind: 'webhook', config: { url: hook.url('/hook') } })).json;
     await s.api('POST', '/v1/notification-lists', { key: 'lifecycle', channels: [channel.id] });
     const m = (await s.api('POST', '/v1/monitors', { name: 'chatty-job', expected_interval_sec: 3600, notify: { alerts: ['lifecycle'], events: { run: true, complete: true } } })).json;
     await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}/start` });
     s.clock.advance(10);
     await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}` });
     await s.notifier.tick();
-    const events = hook.received.filter((r) => r.body.monitor.id === m.id).map((r) => r.body.event);
+    const events = hook.received.filter((r) => r.json.monitor.id === m.id).map((r) => r.json.event);
     assert.deepEqual(events.sort(), ['on_complete', 'on_run']);
     await s.api('PATCH', `/v1/monitors/${m.id}`, { notify: { alerts: ['lifecycle'] } });
     hook.received.length = 0;
     s.clock.advance(120);
     await s.app.inject({ method: 'GET', url: `/v1/ping/${m.ping_token}/start` });
     await s.notifier.tick();
-    assert.equal(hook.received.filter((r) => r.body.monitor.id === m.id).length, 0, 'events off again');
+    assert.equal(hook.received.filter((r) => r.json.monitor.id === m.id).length, 0, 'events off again');
   });
 
   it('resets a down monitor with an ok ping without a recovery alert', async () => {
@@ -235,7 +214,7 @@ describe('notifications end to end', () => {
     assert.equal(JSON.parse(r.body).state, 'up');
     s.clock.advance(120);
     await s.notifier.tick();
-    const mine = hook.received.filter((x) => x.body.monitor.id === monitor.id).map((x) => x.body.event);
+    const mine = hook.received.filter((x) => x.json.monitor.id === monitor.id).map((x) => x.json.event);
     assert.deepEqual(mine, ['on_down']);
     const flips = (await s.api('GET', `/v1/monitors/${monitor.id}/flips`)).json.items;
     assert.equal(flips[0].reason, 'reset by an ok ping');
@@ -249,17 +228,17 @@ describe('notifications end to end', () => {
     s.clock.advance(600);
     await s.scheduler.tick();
     await s.notifier.tick(); // other tests' monitors may alert now; this one must not
-    assert.equal(hook.received.filter((r) => r.body.monitor.id === monitor.id).length, 0);
+    assert.equal(hook.received.filter((r) => r.json.monitor.id === monitor.id).length, 0);
     assert.equal((await s.api('GET', `/v1/notifications?monitor_id=${monitor.id}`)).json.total, 0);
   });
 
   it('tests a channel on demand and reports the result', async () => {
-    const channel = (await s.api('POST', '/v1/channels', { name: 'probe', kind: 'webhook', config: { url: hook.url } })).json;
+    const channel = (await s.api('POST', '/v1/channels', { name: 'probe', kind: 'webhook', config: { url: hook.url('/hook') } })).json;
     const r = await s.api('POST', `/v1/channels/${channel.id}/test`);
     assert.equal(r.status, 200);
     assert.equal(r.json.ok, true);
     assert.equal(r.json.status, 200);
-    assert.equal(hook.received.at(-1)!.body.event, 'test');
+    assert.equal(hook.received.at(-1)!.json.event, 'test');
   });
 
   it('validates channels and rules with errors naming the field', async () => {
@@ -284,14 +263,14 @@ describe('outbound policy', () => {
     const s = await startTestServer();
     const hook = await receiver();
     try {
-      const channel = (await s.api('POST', '/v1/channels', { name: 'internal', kind: 'webhook', config: { url: hook.url } })).json;
+      const channel = (await s.api('POST', '/v1/channels', { name: 'internal', kind: 'webhook', config: { url: hook.url('/hook') } })).json;
       const r = await s.api('POST', `/v1/channels/${channel.id}/test`);
       assert.equal(r.json.ok, false);
       assert.match(r.json.error, /private|loopback|blocked|not allowed/i);
       assert.equal(hook.received.length, 0, 'no connection was made');
     } finally {
       await s.close();
-      await new Promise((r) => hook.server.close(r));
+      await hook.close();
     }
   });
 });

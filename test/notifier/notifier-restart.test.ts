@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { startServer } from '../../src/runtime/server.js';
+import { startReceiver } from '../helpers/http-receiver.js';
 import { startTestServer, TEST_KEY } from '../helpers/server.js';
 
 describe('notifier across a restart', () => {
   it('delivers an alert whose delivery was cut off by a restart exactly once, after the claim expires', async () => {
-    let received = 0;
-    const receiver = createServer((_req, res) => {
-      received++;
-      res.writeHead(200).end('ok');
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    const receiver = await startReceiver({ body: 'ok' });
+    const url = receiver.url('/hook');
 
     const first = await startTestServer({ OVERDUE_ALLOW_PRIVATE_TARGETS: 'true' });
     try {
@@ -41,13 +36,13 @@ describe('notifier across a restart', () => {
         first.clock.advance(60);
         assert.equal(await second.notifier.tick(), 1);
         assert.equal(await second.notifier.tick(), 0);
-        assert.equal(received, 1);
+        assert.equal(receiver.received.length, 1);
       } finally {
         await second.stop();
       }
     } finally {
       await rm(first.dir, { recursive: true, force: true });
-      await new Promise((r) => receiver.close(r));
+      await receiver.close();
     }
   });
 });

@@ -1,21 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChannelError, type NotificationMessage } from '../../src/notifier/channel.js';
 import { OutboundHttp } from '../../src/notifier/outbound-http.js';
 import { pagerDutyChannel } from '../../src/notifier/channels/pagerduty.js';
 import { opsgenieChannel } from '../../src/notifier/channels/opsgenie.js';
 import { assertInvalid } from '../helpers/assert-invalid.js';
+import { startReceiver, type Receiver, type Received } from '../helpers/http-receiver.js';
 
 // The incident kinds: PagerDuty (trigger/resolve by dedup_key) and Opsgenie (create/close by alias).
-
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
 
 const ROUTING_KEY = 'R0UT1NGk3y0123456789abcdefWXYZ42';
 const GENIE_KEY = 'eb243592-faa2-4ba2-a551-1afdf565c889';
@@ -39,39 +31,21 @@ function message(overrides: Partial<NotificationMessage> = {}, monitorId = 'mon_
 
 describe('pagerduty and opsgenie channels', () => {
   const client = new OutboundHttp({ allowPrivate: true, timeoutMs: 2000 });
-  let server: http.Server;
-  let base = '';
-  let received: Received[] = [];
-  let reply = { status: 202, body: '{"status":"success"}' };
-
+  let hook: Receiver;
   before(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = reply.status;
-        res.end(reply.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hook = await startReceiver({ status: 202, body: '{"status":"success"}' });
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => hook.close());
 
-  const pd = () => pagerDutyChannel.parseConfig({ routing_key: ROUTING_KEY, api_url: base });
-  const og = (extra: Record<string, unknown> = {}) => opsgenieChannel.parseConfig({ api_key: GENIE_KEY, api_url: base, ...extra });
-  const bodies = () => received.map((r) => JSON.parse(r.body));
+  const pd = () => pagerDutyChannel.parseConfig({ routing_key: ROUTING_KEY, api_url: hook.url() });
+  const og = (extra: Record<string, unknown> = {}) => opsgenieChannel.parseConfig({ api_key: GENIE_KEY, api_url: hook.url(), ...extra });
+  const bodies = () => hook.received.map((r) => JSON.parse(r.body));
 
   it('triggers a PagerDuty alert for a down monitor with what happened and a link', async () => {
-    received = [];
+    hook.received.length = 0;
     const result = await pagerDutyChannel.send(message(), pd(), client);
     assert.deepEqual(result, { status: 202, response: '{"status":"success"}' });
-    const [request] = received as [Received];
+    const [request] = hook.received as [Received];
     assert.equal(request.method, 'POST');
     assert.equal(request.url, '/v2/enqueue');
     assert.equal(request.headers['content-type'], 'application/json');
@@ -94,7 +68,7 @@ describe('pagerduty and opsgenie channels', () => {
   });
 
   it('resolves with the dedup_key its trigger used, and keys another monitor apart', async () => {
-    received = [];
+    hook.received.length = 0;
     await pagerDutyChannel.send(message(), pd(), client);
     await pagerDutyChannel.send(message({ event: 'on_recovery', downForSeconds: 3700 }), pd(), client);
     await pagerDutyChannel.send(message({}, 'mon_2'), pd(), client);
@@ -106,15 +80,15 @@ describe('pagerduty and opsgenie channels', () => {
   });
 
   it('maps events to severities, keys a test apart from real alerts and refuses events that are not incidents', async () => {
-    received = [];
+    hook.received.length = 0;
     for (const event of ['on_fail', 'on_late', 'on_degraded', 'test'] as const) await pagerDutyChannel.send(message({ event }), pd(), client);
     assert.deepEqual(bodies().map((b) => [b.payload.severity, b.dedup_key]), [['critical', 'overdue-mon_1'], ['warning', 'overdue-mon_1'], ['warning', 'overdue-mon_1'], ['info', 'overdue-test-ntf_7:mon_1']]);
     await assert.rejects(pagerDutyChannel.send(message({ event: 'on_run' }), pd(), client), (err: unknown) => err instanceof ChannelError && err.permanent && /not an incident/.test(err.message));
-    assert.equal(received.length, 4, 'nothing sent for on_run');
+    assert.equal(hook.received.length, 4, 'nothing sent for on_run');
   });
 
   it('keeps the end of a long output and a summary within 1024 characters', async () => {
-    received = [];
+    hook.received.length = 0;
     await pagerDutyChannel.send(message({ summary: 's'.repeat(2000), outputTail: `${'x'.repeat(9000)}THE END` }), pd(), client);
     const [body] = bodies();
     assert.equal(body.payload.summary.length, 1024);
@@ -123,10 +97,10 @@ describe('pagerduty and opsgenie channels', () => {
   });
 
   it('creates an Opsgenie alert under the monitor alias and closes it by that alias', async () => {
-    received = [];
+    hook.received.length = 0;
     await opsgenieChannel.send(message({ summary: `${'long '.repeat(40)}summary` }), og(), client);
     await opsgenieChannel.send(message({ event: 'on_recovery', summary: 'nightly backup has RECOVERED after 1h 1m down' }), og(), client);
-    const [create, close] = received as [Received, Received];
+    const [create, close] = hook.received as [Received, Received];
     assert.equal(create.method, 'POST');
     assert.equal(create.url, '/v2/alerts');
     assert.equal(create.headers.authorization, `GenieKey ${GENIE_KEY}`);
@@ -150,7 +124,7 @@ describe('pagerduty and opsgenie channels', () => {
   });
 
   it('uses the configured Opsgenie priority, and gives a test its own alias', async () => {
-    received = [];
+    hook.received.length = 0;
     await opsgenieChannel.send(message({ event: 'on_late' }), og(), client);
     await opsgenieChannel.send(message({ event: 'on_late' }), og({ priority: 'p1' }), client);
     await opsgenieChannel.send(message({ event: 'test' }), og(), client);
@@ -164,7 +138,7 @@ describe('pagerduty and opsgenie channels', () => {
   ] as const) {
     for (const [status, outcome] of statuses) {
       it(`${name}: HTTP ${status} is ${outcome}, and an echoed key never reaches the error`, async () => {
-        reply = { status, body: `{"errors":["bad key ${secret}"]}` };
+        Object.assign(hook.answer, { status, body: `{"errors":["bad key ${secret}"]}` });
         try {
           if (outcome === 'ok') {
             const result = await send();
@@ -181,7 +155,7 @@ describe('pagerduty and opsgenie channels', () => {
             });
           }
         } finally {
-          reply = { status: 202, body: '{"status":"success"}' };
+          hook.reset();
         }
       });
     }

@@ -1,7 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChannelError, type ChannelKind, type NotificationMessage } from '../../src/notifier/channel.js';
 import { OutboundHttp } from '../../src/notifier/outbound-http.js';
 import { ntfyChannel } from '../../src/notifier/channels/ntfy.js';
@@ -10,13 +8,7 @@ import { gotifyChannel } from '../../src/notifier/channels/gotify.js';
 import { telegramChannel } from '../../src/notifier/channels/telegram.js';
 import { matrixChannel } from '../../src/notifier/channels/matrix.js';
 import { assertInvalid } from '../helpers/assert-invalid.js';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+import { startReceiver, type Receiver, type Received } from '../helpers/http-receiver.js';
 
 const NTFY_TOKEN = 'tk_ntfyaccesstoken0123456789QWER';
 const PUSHOVER_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
@@ -44,44 +36,26 @@ function message(overrides: Partial<NotificationMessage> = {}): NotificationMess
 
 describe('push channels (ntfy, pushover, gotify, telegram, matrix)', () => {
   const client = new OutboundHttp({ allowPrivate: true, timeoutMs: 2000 });
-  let server: http.Server;
-  let base = '';
-  let received: Received[] = [];
-  let reply = { status: 200, body: '{"ok":true}' };
-
+  let hook: Receiver;
   before(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = reply.status;
-        res.end(reply.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hook = await startReceiver({ body: '{"ok":true}' });
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => hook.close());
 
   const kinds = {
-    ntfy: [ntfyChannel, () => ({ server: `${base}/ntfy`, topic: 'overdue-alerts_42', token: NTFY_TOKEN }), [NTFY_TOKEN, 'overdue-alerts_42']],
-    pushover: [pushoverChannel, () => ({ token: PUSHOVER_TOKEN, user: PUSHOVER_USER, api_url: base }), [PUSHOVER_TOKEN, PUSHOVER_USER]],
-    gotify: [gotifyChannel, () => ({ server: base, token: GOTIFY_TOKEN }), [GOTIFY_TOKEN]],
-    telegram: [telegramChannel, () => ({ bot_token: BOT_TOKEN, chat_id: -1001234567890, api_url: base }), [BOT_TOKEN]],
-    matrix: [matrixChannel, () => ({ homeserver: base, access_token: MATRIX_TOKEN, room_id: '!ops:example.org' }), [MATRIX_TOKEN]],
+    ntfy: [ntfyChannel, () => ({ server: hook.url('/ntfy'), topic: 'overdue-alerts_42', token: NTFY_TOKEN }), [NTFY_TOKEN, 'overdue-alerts_42']],
+    pushover: [pushoverChannel, () => ({ token: PUSHOVER_TOKEN, user: PUSHOVER_USER, api_url: hook.url() }), [PUSHOVER_TOKEN, PUSHOVER_USER]],
+    gotify: [gotifyChannel, () => ({ server: hook.url(), token: GOTIFY_TOKEN }), [GOTIFY_TOKEN]],
+    telegram: [telegramChannel, () => ({ bot_token: BOT_TOKEN, chat_id: -1001234567890, api_url: hook.url() }), [BOT_TOKEN]],
+    matrix: [matrixChannel, () => ({ homeserver: hook.url(), access_token: MATRIX_TOKEN, room_id: '!ops:example.org' }), [MATRIX_TOKEN]],
   } as const;
 
   async function deliver(name: keyof typeof kinds, msg = message(), extra: Record<string, unknown> = {}): Promise<Received> {
     const [kind, config] = kinds[name] as unknown as [ChannelKind, () => Record<string, unknown>];
-    received = [];
+    hook.received.length = 0;
     await kind.send(msg, kind.parseConfig({ ...config(), ...extra }), client);
-    assert.equal(received.length, 1);
-    return received[0] as Received;
+    assert.equal(hook.received.length, 1);
+    return hook.received[0] as Received;
   }
 
   it('ntfy: publishes JSON to the server root with the token as Bearer', async () => {
@@ -179,7 +153,7 @@ describe('push channels (ntfy, pushover, gotify, telegram, matrix)', () => {
     for (const [status, outcome] of statuses) {
       it(`${name}: HTTP ${status} is ${outcome}, and echoed secrets never reach the error or the log`, async () => {
         const secrets = kinds[name][2] as readonly string[];
-        reply = { status, body: `{"error":"echo ${secrets.join(' ')}"}` };
+        Object.assign(hook.answer, { status, body: `{"error":"echo ${secrets.join(' ')}"}` });
         try {
           if (outcome === 'ok') {
             const [kind, config] = kinds[name] as unknown as [ChannelKind, () => Record<string, unknown>];
@@ -196,18 +170,16 @@ describe('push channels (ntfy, pushover, gotify, telegram, matrix)', () => {
             });
           }
         } finally {
-          reply = { status: 200, body: '{"ok":true}' };
+          hook.reset();
         }
       });
     }
   }
 
   it('telegram: a transport error names the URL without any part of the bot token', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const config = telegramChannel.parseConfig({ bot_token: BOT_TOKEN, chat_id: '@overdue_alerts', api_url: `http://127.0.0.1:${port}` });
+    const closed = await startReceiver();
+    await closed.close();
+    const config = telegramChannel.parseConfig({ bot_token: BOT_TOKEN, chat_id: '@overdue_alerts', api_url: closed.url() });
     await assert.rejects(telegramChannel.send(message(), config, client), (err: unknown) => {
       assert.ok(err instanceof ChannelError && !err.permanent && err.status === null);
       assert.ok(err.message.includes('/bot…/sendMessage'), err.message);

@@ -1,19 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { ChannelError, type NotificationMessage } from '../../src/notifier/channel.js';
 import { OutboundHttp } from '../../src/notifier/outbound-http.js';
 import { webhookChannel, type WebhookConfig } from '../../src/notifier/channels/webhook.js';
 import { assertInvalid } from '../helpers/assert-invalid.js';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+import { startReceiver, type Receiver, type Received } from '../helpers/http-receiver.js';
 
 const SECRET = 'whsec_0123456789abcdefWXYZ';
 
@@ -45,36 +37,17 @@ function verifySignature(secret: string, received: Received): boolean {
 
 describe('webhook channel', () => {
   const client = new OutboundHttp({ allowPrivate: true, timeoutMs: 2000 });
-  let server: http.Server;
-  let base = '';
-  let received: Received[] = [];
-  let reply: { status: number; body: string } = { status: 200, body: '' };
-
+  let hook: Receiver;
   before(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = reply.status;
-        res.end(reply.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hook = await startReceiver();
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => hook.close());
 
   async function deliver(config: Record<string, unknown>, msg = message(), status = 200, body = 'thanks') {
-    received = [];
-    reply = { status, body };
-    const result = await webhookChannel.send(msg, webhookChannel.parseConfig({ url: `${base}/hook`, ...config }), client);
-    assert.equal(received.length, 1);
-    return { result, request: received[0] as Received };
+    hook.reset({ status, body });
+    const result = await webhookChannel.send(msg, webhookChannel.parseConfig({ url: hook.url('/hook'), ...config }), client);
+    assert.equal(hook.received.length, 1);
+    return { result, request: hook.received[0] as Received };
   }
 
   it('POSTs the stable default JSON document with the event headers', async () => {
@@ -163,17 +136,15 @@ describe('webhook channel', () => {
   });
 
   it('makes a blocked target a permanent failure and a timeout a transient one', async () => {
-    const config = webhookChannel.parseConfig({ url: `${base}/hook` });
+    const config = webhookChannel.parseConfig({ url: hook.url('/hook') });
     await assert.rejects(webhookChannel.send(message(), config, new OutboundHttp({ timeoutMs: 2000 })), (err: unknown) => err instanceof ChannelError && err.permanent && err.status === null && /blocked|loopback/.test(err.message));
 
-    const silent = http.createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await startReceiver({ silent: true });
     try {
-      const slow = webhookChannel.parseConfig({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/` });
+      const slow = webhookChannel.parseConfig({ url: silent.url('/') });
       await assert.rejects(webhookChannel.send(message(), slow, new OutboundHttp({ allowPrivate: true, timeoutMs: 150 })), (err: unknown) => err instanceof ChannelError && !err.permanent && err.status === null);
     } finally {
-      silent.closeAllConnections();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });
