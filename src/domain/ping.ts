@@ -20,6 +20,19 @@ export interface PingInput {
   userAgent: string | null;
   body: Buffer | null;
   msg: string | null;
+  /** Reported details (host, run id, exit code, duration, env, release, metrics); null when none were sent. */
+  details: PingDetails | null;
+}
+
+/** The ping parameters kept with a ping besides `msg` (see ping-params.ts). */
+export interface PingDetails {
+  host: string | null;
+  series: string | null;
+  statusCode: number | null;
+  duration: number | null;
+  env: string | null;
+  release: string | null;
+  metrics: { name: string; value: number }[];
 }
 
 export interface PingRecord {
@@ -36,6 +49,7 @@ export interface PingRecord {
   /** The body's first characters as UTF-8 text, for lists; the full body has its own endpoint. */
   bodyPreview: string | null;
   msg: string | null;
+  details: PingDetails | null;
 }
 
 export const BODY_PREVIEW_CHARS = 200;

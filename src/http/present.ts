@@ -44,6 +44,13 @@ export function presentPing(p: PingRecord) {
     body_size: p.bodySize,
     body_preview: p.bodyPreview,
     msg: p.msg,
+    host: p.details?.host ?? null,
+    series: p.details?.series ?? null,
+    status_code: p.details?.statusCode ?? null,
+    duration: p.details?.duration ?? null,
+    env: p.details?.env ?? null,
+    release: p.details?.release ?? null,
+    metrics: p.details?.metrics ?? [],
   };
 }
 

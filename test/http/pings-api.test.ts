@@ -121,6 +121,38 @@ describe('ping URLs', () => {
     }
   });
 
+  it('records the reported details with the ping and shows them in the ping log', async () => {
+    const m = await newMonitor();
+    const q = 'host=db-1&series=run-42&status_code=0&duration=12.5&env=production&release=v1.2&metric=count:120&metric=error_count:2&message=nightly+done';
+    const r = await ping('GET', `/v1/ping/${m.ping_token}?${q}`);
+    assert.equal(r.statusCode, 200, r.body);
+    const p = (await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0];
+    assert.deepEqual(
+      { msg: p.msg, host: p.host, series: p.series, status_code: p.status_code, duration: p.duration, env: p.env, release: p.release, metrics: p.metrics },
+      { msg: 'nightly done', host: 'db-1', series: 'run-42', status_code: 0, duration: 12.5, env: 'production', release: 'v1.2', metrics: [{ name: 'count', value: 120 }, { name: 'error_count', value: 2 }] },
+    );
+    const plain = await newMonitor();
+    await ping('GET', `/v1/ping/${plain.ping_token}`);
+    const q0 = (await s.api('GET', `/v1/monitors/${plain.id}/pings`)).json.items[0];
+    assert.deepEqual([q0.host, q0.series, q0.metrics], [null, null, []]);
+  });
+
+  it('rejects malformed details with a 400 naming the parameter and stores nothing', async () => {
+    const m = await newMonitor();
+    for (const [q, field] of [['duration=-3', 'duration'], ['status_code=abc', 'status_code'], ['metric=count', 'metric'], [`series=${'x'.repeat(65)}`, 'series']]) {
+      const r = await ping('GET', `/v1/ping/${m.ping_token}?${q}`);
+      assert.equal(r.statusCode, 400, q);
+      assert.equal(JSON.parse(r.body).error.field, field, q);
+    }
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 0);
+  });
+
+  it('keeps the first 1000 characters of msg', async () => {
+    const m = await newMonitor();
+    await ping('GET', `/v1/ping/${m.ping_token}?msg=${'a'.repeat(1500)}`);
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0].msg.length, 1000);
+  });
+
   it('keeps the msg query parameter', async () => {
     const m = await newMonitor();
     await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);

@@ -38,7 +38,7 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
     };
     const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({
-      token, kind, exitCode: null, receivedAt: at(s), source: 'native', method: body ? 'POST' : 'GET', ip: '127.0.0.1', userAgent: 'curl/8', body: body === null ? null : Buffer.from(body), msg: null,
+      token, kind, exitCode: null, receivedAt: at(s), source: 'native', method: body ? 'POST' : 'GET', ip: '127.0.0.1', userAgent: 'curl/8', body: body === null ? null : Buffer.from(body), msg: null, details: null,
     });
 
     it('round-trips a monitor with every field intact', async () => {

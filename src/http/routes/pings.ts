@@ -7,8 +7,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Clock } from '../../app/clock.js';
 import type { PingIngestor } from '../../app/ping-ingestor.js';
-import { AppError, invalid, notFound } from '../../domain/errors.js';
-import { MAX_PING_BODY_BYTES, pingKindFromAction } from '../../domain/ping.js';
+import { invalid, notFound } from '../../domain/errors.js';
+import { MAX_PING_BODY_BYTES, pingKindFromAction, type PingDetails } from '../../domain/ping.js';
+import { parsePingParams, type PingQuery } from '../../domain/ping-params.js';
 import { errorResponses } from '../schemas/common.js';
 import { PingReply } from '../schemas/monitor.js';
 
@@ -21,7 +22,20 @@ const Params = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 128 }),
   action: Type.Optional(Type.String({ maxLength: 16, description: '"start", "fail", "log", "ok" (reset without a recovery alert), or an exit code 0–255' })),
 });
-const Query = Type.Object({ msg: Type.Optional(Type.String()) });
+const Param = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description }));
+const Query = Type.Object({
+  msg: Param('A message kept with the ping (first 1000 characters); `message` is accepted too'),
+  message: Param('Same as msg'),
+  host: Param('The host the job ran on'),
+  series: Param('Run id pairing a start with its completion (also `rid`, `check_in_id`); ≤ 64 characters'),
+  rid: Param('Same as series'),
+  check_in_id: Param('Same as series'),
+  status_code: Param('The job\'s exit or status code (integer)'),
+  duration: Param('How long the run took, in seconds (decimal)'),
+  env: Param('Environment, e.g. production'),
+  release: Param('Release or version of the job'),
+  metric: Param('Repeatable: name:value or type:name:value, e.g. count:12, error_count:1'),
+});
 
 export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (app, { ingestor, clock }) => {
   // Pings carry arbitrary bodies (logs, JSON, nothing): keep them as bytes whatever the content-type.
@@ -37,14 +51,11 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
     response: { 200: PingReply, ...errorResponses, 413: errorResponses[400] },
   };
 
-  const handler = async (req: FastifyRequest<{ Params: { token: string; action?: string }; Querystring: { msg?: string } }>, reply: FastifyReply) => {
+  const handler = async (req: FastifyRequest<{ Params: { token: string; action?: string }; Querystring: PingQuery }>, reply: FastifyReply) => {
     const receivedAt = clock.now();
     const parsed = pingKindFromAction(req.params.action);
     if (!parsed) throw invalid('action', `"${req.params.action}" is not start, fail, log, ok or an exit code 0–255`);
-    const msg = req.query.msg ?? null;
-    if (msg !== null && Buffer.byteLength(msg) > MAX_PING_BODY_BYTES) {
-      throw new AppError('payload_too_large', `msg: longer than ${MAX_PING_BODY_BYTES} bytes`, 'msg');
-    }
+    const { msg, ...details } = parsePingParams(req.query);
     const body = Buffer.isBuffer(req.body) ? req.body : null;
     const outcome = await ingestor.record({
       token: req.params.token,
@@ -57,6 +68,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
       userAgent: req.headers['user-agent'] ?? null,
       body,
       msg,
+      details: hasDetails(details) ? details : null,
     });
     if (!outcome.found) throw notFound('monitor with this ping token');
     const state = outcome.state;
@@ -68,3 +80,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
     app.route({ method: ['GET', 'POST'], url: `${prefix}/:token/:action`, schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
   }
 };
+
+function hasDetails(d: PingDetails): boolean {
+  return d.host !== null || d.series !== null || d.statusCode !== null || d.duration !== null || d.env !== null || d.release !== null || d.metrics.length > 0;
+}

@@ -91,6 +91,13 @@ export const Ping = Type.Object({
   body_size: Type.Integer(),
   body_preview: Type.Union([Type.String(), Type.Null()]),
   msg: Type.Union([Type.String(), Type.Null()]),
+  host: Type.Union([Type.String(), Type.Null()]),
+  series: Type.Union([Type.String(), Type.Null()], { description: 'Run id sent as series, rid or check_in_id' }),
+  status_code: Type.Union([Type.Integer(), Type.Null()]),
+  duration: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds, as reported by the client' }),
+  env: Type.Union([Type.String(), Type.Null()]),
+  release: Type.Union([Type.String(), Type.Null()]),
+  metrics: Type.Array(Type.Object({ name: Type.String(), value: Type.Number() })),
 });
 
 export const Flip = Type.Object({

@@ -63,7 +63,8 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         user_agent TEXT,
         body BLOB,
         body_size INTEGER NOT NULL,
-        msg TEXT
+        msg TEXT,
+        details TEXT
       );
       CREATE INDEX pings_monitor ON pings(monitor_id, id);
       CREATE TABLE flips (

@@ -1,7 +1,7 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
-import type { PingKind, PingRecord } from '../../domain/ping.js';
+import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
 import type { Channel, Notification, NotificationRule, NotificationStatus } from '../store.js';
 
@@ -109,6 +109,7 @@ export interface PingRow {
   body_size: number;
   body_head: Buffer | null;
   msg: string | null;
+  details: string | null;
 }
 
 export function pingFromRow(r: PingRow): PingRecord {
@@ -125,6 +126,7 @@ export function pingFromRow(r: PingRow): PingRecord {
     bodySize: r.body_size,
     bodyPreview: r.body_head && r.body_head.length > 0 ? r.body_head.toString('utf8').slice(0, BODY_PREVIEW_CHARS) : null,
     msg: r.msg,
+    details: r.details === null ? null : (JSON.parse(r.details) as PingDetails),
   };
 }
 

@@ -129,10 +129,10 @@ export class SqliteStore implements Store {
       deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
       insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)'),
       insertPing: db.prepare(
-        'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       listPings: db.prepare(
-        'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
+        'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg, details FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
       ),
       countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
       pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
@@ -357,7 +357,7 @@ export class SqliteStore implements Store {
         const pingId = Number(
           this.stmt.insertPing.run(
             monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
-            ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg,
+            ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
           ).lastInsertRowid,
         );
         const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
