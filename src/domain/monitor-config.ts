@@ -6,6 +6,7 @@ import { invalid } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { MonitorConfig, MonitorType } from './monitor.js';
 import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
+import { parsePayloadScanning } from './payload-scanning.js';
 import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
 
 export interface MonitorConfigInput {
@@ -23,6 +24,8 @@ export interface MonitorConfigInput {
   realert_interval?: number | string | null;
   /** Cronitor's notify: list keys, or {alerts, events}. */
   notify?: unknown;
+  /** 9n9s payload scanning: {success_keyword, failure_keyword}, each a string or a list; null turns it off. */
+  payload_scanning?: unknown;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
@@ -38,7 +41,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null },
     { ...input, name },
   );
 }
@@ -76,6 +79,7 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
   }
   if (input.tags !== undefined) next.tags = normalizeTags(input.tags);
   if (input.notify !== undefined) next.notify = parseNotify(input.notify);
+  if (input.payload_scanning !== undefined) next.payloadScanning = parsePayloadScanning(input.payload_scanning);
   if (input.realert_interval !== undefined) {
     next.realertSeconds =
       input.realert_interval === null || input.realert_interval === 0

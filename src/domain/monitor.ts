@@ -1,4 +1,5 @@
 import type { Notify } from './notify.js';
+import type { PayloadScanning } from './payload-scanning.js';
 
 /** The monitor as the domain sees it: configuration plus the evaluated runtime state. */
 
@@ -24,6 +25,8 @@ export interface MonitorConfig {
   realertSeconds: number;
   /** Which notification lists get its alerts (expanded into rules by the store). */
   notify: Notify;
+  /** Keywords in a ping's body or msg that make it a success or a failure; null = no scanning. */
+  payloadScanning: PayloadScanning | null;
 }
 
 export interface MonitorStatus {

@@ -7,7 +7,8 @@ import { MAX_DOWN_ALERTS, type Alert, type DownReason, type Flip, type MonitorSt
 export type MonitorEvent =
   | { type: 'success' }
   | { type: 'start' }
-  | { type: 'fail'; exitCode?: number | null }
+  /** `note` says why, when it was not the endpoint (e.g. a failure keyword in a success ping's output). */
+  | { type: 'fail'; exitCode?: number | null; note?: string }
   | { type: 'log' }
   /** A manual reset to up: like a success, but leaving down this way raises no recovery alert. */
   | { type: 'reset' }
@@ -100,7 +101,7 @@ export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Dat
       s.nextExpectedAt = timing.next(now);
       s.downReason = 'failed';
       s.downExitCode = event.exitCode ?? null;
-      if (!paused) moveTo('down', describeDown(s));
+      if (!paused) moveTo('down', event.note ? `${describeDown(s)}: ${event.note}` : describeDown(s));
       break;
 
     case 'deadline':

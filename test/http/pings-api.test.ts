@@ -153,6 +153,24 @@ describe('ping URLs', () => {
     assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.items[0].msg.length, 1000);
   });
 
+  it('judges a success ping by its output when payload scanning is configured', async () => {
+    const created = await s.api('POST', '/v1/monitors', { name: 'scanned', expected_interval_sec: 3600, payload_scanning: { failure_keyword: ['ERROR'], success_keyword: 'Backup complete' } });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.json.payload_scanning, { success_keyword: ['Backup complete'], failure_keyword: ['ERROR'] });
+    const m = created.json;
+    const bad = await ping('POST', `/v1/ping/${m.ping_token}`, 'copying...\nerror: disk full\n', { 'content-type': 'text/plain' });
+    assert.equal(JSON.parse(bad.body).state, 'down');
+    const flips = (await s.api('GET', `/v1/monitors/${m.id}/flips`)).json.items;
+    assert.match(flips[0].reason, /failure keyword "ERROR"/);
+    const good = await ping('POST', `/v1/ping/${m.ping_token}`, 'backup complete\n', { 'content-type': 'text/plain' });
+    assert.equal(JSON.parse(good.body).state, 'up');
+    const invalid = await s.api('PATCH', `/v1/monitors/${m.id}`, { payload_scanning: { failure_keyword: [''] } });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.json.error.field, /payload_scanning/);
+    const off = await s.api('PATCH', `/v1/monitors/${m.id}`, { payload_scanning: null });
+    assert.equal(off.json.payload_scanning, null);
+  });
+
   it('keeps the msg query parameter', async () => {
     const m = await newMonitor();
     await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);

@@ -10,6 +10,8 @@ const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLengt
 
 export const MonitorState = literals(MONITOR_STATES);
 
+const Keywords = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 20 })]);
+
 export const MonitorInput = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -32,6 +34,11 @@ export const MonitorInput = Type.Object(
         ],
         { description: 'Notification lists that get this monitor\'s alerts: ["devops", "default"] or {"alerts": [...], "events": {"run": true, "complete": true}}. Default ["default"].' },
       ),
+    ),
+    payload_scanning: Type.Optional(
+      Type.Union([Type.Object({ success_keyword: Type.Optional(Keywords), failure_keyword: Type.Optional(Keywords) }, { additionalProperties: false }), Type.Null()], {
+        description: 'Keywords in a ping\'s body or msg (case-insensitive): a failure keyword makes a success ping a failure; with success keywords, a success ping must contain one. null turns scanning off.',
+      }),
     ),
     realert_interval: Type.Optional(
       Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], {
@@ -57,6 +64,7 @@ export const Monitor = Type.Object(
     tags: Type.Array(Type.String()),
     realert_interval: Type.Integer({ description: 'Seconds between repeated down alerts; 0 = never' }),
     notify: Type.Object({ alerts: Type.Array(Type.String()), events: Type.Object({ run: Type.Boolean(), complete: Type.Boolean() }) }),
+    payload_scanning: Type.Union([Type.Object({ success_keyword: Type.Array(Type.String()), failure_keyword: Type.Array(Type.String()) }), Type.Null()]),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

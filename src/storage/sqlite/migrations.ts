@@ -31,6 +31,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         tags TEXT NOT NULL,
         realert_seconds INTEGER NOT NULL,
         notify TEXT NOT NULL,
+        payload_scanning TEXT,
         ping_token TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         down_reason TEXT,

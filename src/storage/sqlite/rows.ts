@@ -1,6 +1,7 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
+import type { PayloadScanning } from '../../domain/payload-scanning.js';
 import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
 import type { Channel, Notification, NotificationRule, NotificationStatus } from '../store.js';
@@ -17,6 +18,7 @@ export interface MonitorRow {
   tags: string;
   realert_seconds: number;
   notify: string;
+  payload_scanning: string | null;
   ping_token: string;
   state: string;
   down_reason: string | null;
@@ -49,6 +51,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     tags: JSON.parse(r.tags) as string[],
     realertSeconds: r.realert_seconds,
     notify: JSON.parse(r.notify) as Notify,
+    payloadScanning: r.payload_scanning === null ? null : (JSON.parse(r.payload_scanning) as PayloadScanning),
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
@@ -79,6 +82,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     tags: JSON.stringify(m.tags),
     realert_seconds: m.realertSeconds,
     notify: JSON.stringify(m.notify),
+    payload_scanning: m.payloadScanning === null ? null : JSON.stringify(m.payloadScanning),
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,
