@@ -6,6 +6,7 @@ import { invalid } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { MonitorConfig, MonitorType } from './monitor.js';
 import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
+import { parsePayloadMetrics } from './payload-metrics.js';
 import { parsePayloadScanning } from './payload-scanning.js';
 import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
 
@@ -26,6 +27,8 @@ export interface MonitorConfigInput {
   notify?: unknown;
   /** 9n9s payload scanning: {success_keyword, failure_keyword}, each a string or a list; null turns it off. */
   payload_scanning?: unknown;
+  /** 9n9s payload metrics: [{name, path}] JSONPath rules; [] or null turns them off. */
+  payload_metrics?: unknown;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
@@ -41,7 +44,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [] },
     { ...input, name },
   );
 }
@@ -80,6 +83,7 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
   if (input.tags !== undefined) next.tags = normalizeTags(input.tags);
   if (input.notify !== undefined) next.notify = parseNotify(input.notify);
   if (input.payload_scanning !== undefined) next.payloadScanning = parsePayloadScanning(input.payload_scanning);
+  if (input.payload_metrics !== undefined) next.payloadMetrics = parsePayloadMetrics(input.payload_metrics);
   if (input.realert_interval !== undefined) {
     next.realertSeconds =
       input.realert_interval === null || input.realert_interval === 0

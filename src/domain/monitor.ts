@@ -1,4 +1,5 @@
 import type { Notify } from './notify.js';
+import type { PayloadMetricRule } from './payload-metrics.js';
 import type { PayloadScanning } from './payload-scanning.js';
 
 /** The monitor as the domain sees it: configuration plus the evaluated runtime state. */
@@ -27,6 +28,8 @@ export interface MonitorConfig {
   notify: Notify;
   /** Keywords in a ping's body or msg that make it a success or a failure; null = no scanning. */
   payloadScanning: PayloadScanning | null;
+  /** JSONPath rules extracting numbers from JSON ping bodies into per-monitor time series. */
+  payloadMetrics: PayloadMetricRule[];
 }
 
 export interface MonitorStatus {

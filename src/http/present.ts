@@ -21,6 +21,7 @@ export function presentMonitor(m: Monitor, baseUrl: string) {
     tags: m.tags,
     realert_interval: m.realertSeconds,
     notify: m.notify,
+    payload_metrics: m.payloadMetrics,
     payload_scanning: m.payloadScanning && { success_keyword: m.payloadScanning.successKeywords, failure_keyword: m.payloadScanning.failureKeywords },
     ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
     ping_token: m.pingToken,

@@ -95,6 +95,13 @@ export type DeliveryOutcome =
   | { ok: true; at: Date; responseCode: number | null }
   | { ok: false; at: Date; error: string; responseCode: number | null; retryAt: Date | null };
 
+export interface MetricPoint {
+  name: string;
+  at: Date;
+  value: number | null;
+  pingId: number;
+}
+
 export interface MonitorFilter {
   state?: MonitorState;
   tag?: string;
@@ -162,6 +169,11 @@ export interface Store {
   /** The stored body of one ping of that monitor; null if no such ping; an empty buffer if it had none. */
   getPingBody(monitorId: string, pingId: number): Promise<Buffer | null>;
   listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>>;
+  /**
+   * Points of the monitor's payload metrics (oldest first) with `from <= at < to`, at most `limit`; all names
+   * when `name` is undefined. A null value is a ping whose body had no number at that rule's path.
+   */
+  listMetricPoints(monitorId: string, query: { name?: string; from: Date; to: Date; limit: number }): Promise<MetricPoint[]>;
 
   /** Monitors whose deadline is at or before `now`, earliest first. */
   dueMonitors(now: Date, limit: number): Promise<Monitor[]>;

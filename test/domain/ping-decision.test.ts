@@ -12,6 +12,7 @@ const config = { name: 'scan', key: 'scan', type: 'job' as const, schedule: 'eve
 const monitor = (scanning: Monitor['payloadScanning']): Monitor => ({
   ...config,
   payloadScanning: scanning,
+  payloadMetrics: [],
   id: 'mon_x',
   projectId: 'prj_x',
   pingToken: 'mping_x',

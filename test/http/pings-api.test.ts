@@ -171,6 +171,33 @@ describe('ping URLs', () => {
     assert.equal(off.json.payload_scanning, null);
   });
 
+  it('extracts payload metrics from JSON bodies into a time series, recording "no value" without losing the ping', async () => {
+    const created = await s.api('POST', '/v1/monitors', { name: 'etl', expected_interval_sec: 3600, payload_metrics: [{ name: 'rows', path: '$.stats.rows' }, { name: 'secs', path: '$.took' }] });
+    assert.equal(created.status, 201, created.text);
+    const m = created.json;
+    assert.deepEqual(m.payload_metrics, [{ name: 'rows', path: '$.stats.rows' }, { name: 'secs', path: '$.took' }]);
+    const t0 = s.clock.now();
+    await ping('POST', `/v1/ping/${m.ping_token}`, JSON.stringify({ stats: { rows: 42 }, took: 1.5 }), { 'content-type': 'application/json' });
+    s.clock.advance(60);
+    const notJson = await ping('POST', `/v1/ping/${m.ping_token}`, 'plain text output', { 'content-type': 'text/plain' });
+    assert.equal(notJson.statusCode, 200);
+    s.clock.advance(60);
+    await ping('POST', `/v1/ping/${m.ping_token}`, JSON.stringify({ stats: {} }), { 'content-type': 'application/json' });
+    assert.equal((await s.api('GET', `/v1/monitors/${m.id}/pings`)).json.total, 3, 'every ping kept');
+    const rows = (await s.api('GET', `/v1/monitors/${m.id}/metrics?name=rows`)).json.items;
+    assert.deepEqual(rows.map((p: { value: number | null }) => p.value), [42, null, null]);
+    assert.equal(rows[0].at, t0.toISOString());
+    const all = (await s.api('GET', `/v1/monitors/${m.id}/metrics`)).json.items;
+    assert.equal(all.length, 6);
+    const window = (await s.api('GET', `/v1/monitors/${m.id}/metrics?name=secs&from=${encodeURIComponent(new Date(t0.getTime() + 1).toISOString())}`)).json.items;
+    assert.deepEqual(window.map((p: { value: number | null }) => p.value), [null, null]);
+    const bad = await s.api('PATCH', `/v1/monitors/${m.id}`, { payload_metrics: [{ name: 'x', path: '$[' }] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error.field, /payload_metrics\[0\]\.path/);
+    const badQuery = await s.api('GET', `/v1/monitors/${m.id}/metrics?from=yesterday`);
+    assert.equal(badQuery.status, 400);
+  });
+
   it('keeps the msg query parameter', async () => {
     const m = await newMonitor();
     await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppContext } from '../../app/context.js';
 import * as monitors from '../../app/monitors.js';
-import { notFound } from '../../domain/errors.js';
+import { invalid, notFound } from '../../domain/errors.js';
 import { errorResponses, IdParams, Pagination, pageOf } from '../schemas/common.js';
 import { Flip, Monitor, MonitorInput, MonitorListQuery, PauseInput, Ping } from '../schemas/monitor.js';
 import { presentFlip, presentMonitor, presentPing } from '../present.js';
@@ -63,6 +63,36 @@ export const monitorRoutes: FastifyPluginAsyncTypebox<MonitorRoutesOptions> = as
       const body = await ctx.store.getPingBody(monitor.id, req.params.ping_id);
       if (body === null) throw notFound(`ping ${req.params.ping_id}`);
       return reply.type('text/plain; charset=utf-8').send(body);
+    },
+  );
+
+  app.get(
+    '/monitors/:id/metrics',
+    {
+      schema: {
+        tags,
+        summary: 'Payload metric points, oldest first (null = that ping had no value)',
+        params: IdParams,
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; default 24 hours before `to`' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive; default now' })),
+          limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+        }),
+        response: {
+          200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), at: Type.String({ format: 'date-time' }), value: Type.Union([Type.Number(), Type.Null()]), ping_id: Type.Integer() })) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const monitor = await monitors.getMonitor(ctx, req.principal.projectId, req.params.id);
+      // Default: up to and including now.
+      const to = req.query.to ? new Date(req.query.to) : new Date(ctx.clock.now().getTime() + 1);
+      const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - 86_400_000);
+      if (from > to) throw invalid('from', 'must not be after `to`');
+      const points = await ctx.store.listMetricPoints(monitor.id, { name: req.query.name, from, to, limit: req.query.limit });
+      return { items: points.map((p) => ({ name: p.name, at: p.at.toISOString(), value: p.value, ping_id: p.pingId })) };
     },
   );
 

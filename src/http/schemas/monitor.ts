@@ -40,6 +40,11 @@ export const MonitorInput = Type.Object(
         description: 'Keywords in a ping\'s body or msg (case-insensitive): a failure keyword makes a success ping a failure; with success keywords, a success ping must contain one. null turns scanning off.',
       }),
     ),
+    payload_metrics: Type.Optional(
+      Type.Union([Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), path: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }), { maxItems: 20 }), Type.Null()], {
+        description: 'JSONPath rules extracting numbers from JSON ping bodies into time series, e.g. [{"name": "rows", "path": "$.stats.rows"}]',
+      }),
+    ),
     realert_interval: Type.Optional(
       Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], {
         description: 'Repeat the down alert while down: an integer is hours, or a duration like "30 minutes"; 0 or null = never. Default 8 hours; at most 10 alerts per incident.',
@@ -65,6 +70,7 @@ export const Monitor = Type.Object(
     realert_interval: Type.Integer({ description: 'Seconds between repeated down alerts; 0 = never' }),
     notify: Type.Object({ alerts: Type.Array(Type.String()), events: Type.Object({ run: Type.Boolean(), complete: Type.Boolean() }) }),
     payload_scanning: Type.Union([Type.Object({ success_keyword: Type.Array(Type.String()), failure_keyword: Type.Array(Type.String()) }), Type.Null()]),
+    payload_metrics: Type.Array(Type.Object({ name: Type.String(), path: Type.String() })),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

@@ -32,6 +32,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         realert_seconds INTEGER NOT NULL,
         notify TEXT NOT NULL,
         payload_scanning TEXT,
+        payload_metrics TEXT NOT NULL DEFAULT '[]',
         ping_token TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         down_reason TEXT,
@@ -68,6 +69,17 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         details TEXT
       );
       CREATE INDEX pings_monitor ON pings(monitor_id, id);
+      -- Numbers extracted from JSON ping bodies by a monitor's payload_metrics; value NULL = no value in that ping.
+      -- Kept with the monitor, not the ping: pruning old pings keeps the series.
+      CREATE TABLE ping_metrics (
+        id INTEGER PRIMARY KEY,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        ping_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        value REAL
+      );
+      CREATE INDEX ping_metrics_series ON ping_metrics(monitor_id, name, at);
       CREATE TABLE flips (
         id INTEGER PRIMARY KEY,
         monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,

@@ -1,6 +1,7 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
+import type { PayloadMetricRule } from '../../domain/payload-metrics.js';
 import type { PayloadScanning } from '../../domain/payload-scanning.js';
 import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
@@ -19,6 +20,7 @@ export interface MonitorRow {
   realert_seconds: number;
   notify: string;
   payload_scanning: string | null;
+  payload_metrics: string;
   ping_token: string;
   state: string;
   down_reason: string | null;
@@ -52,6 +54,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     realertSeconds: r.realert_seconds,
     notify: JSON.parse(r.notify) as Notify,
     payloadScanning: r.payload_scanning === null ? null : (JSON.parse(r.payload_scanning) as PayloadScanning),
+    payloadMetrics: JSON.parse(r.payload_metrics) as PayloadMetricRule[],
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
@@ -83,6 +86,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     realert_seconds: m.realertSeconds,
     notify: JSON.stringify(m.notify),
     payload_scanning: m.payloadScanning === null ? null : JSON.stringify(m.payloadScanning),
+    payload_metrics: JSON.stringify(m.payloadMetrics),
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,

@@ -18,10 +18,12 @@ import type { PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { eventsOfFlip } from '../../domain/notify-events.js';
 import { outputTail } from '../../domain/output-tail.js';
+import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
 import type {
   ApiKey,
   Channel,
   DeliveryOutcome,
+  MetricPoint,
   MonitorFilter,
   NewApiKey,
   Notification,
@@ -71,7 +73,7 @@ export interface SqliteOptions {
 }
 
 const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
 /** Each (monitor, channel, event) is notified at most once per this window; see enqueue(). */
 const BATCH_WINDOW_MS = 60_000;
@@ -136,6 +138,7 @@ export class SqliteStore implements Store {
       ),
       countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
       pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
+      insertMetric: db.prepare('INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value) VALUES (?, ?, ?, ?, ?)'),
       listFlips: db.prepare('SELECT id, at, from_state, to_state, reason FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
       countFlips: db.prepare('SELECT count(*) FROM flips WHERE monitor_id = ?').pluck(),
       due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
@@ -361,6 +364,11 @@ export class SqliteStore implements Store {
           ).lastInsertRowid,
         );
         const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
+        if (monitor.payloadMetrics.length > 0 && body) {
+          for (const point of extractPayloadMetrics(monitor.payloadMetrics, body.toString('utf8'))) {
+            this.stmt.insertMetric.run(monitor.id, pingId, point.name, ping.receivedAt.getTime(), point.value);
+          }
+        }
         let queued = 0;
         if (status.version !== monitor.version) {
           next.updatedAt = ping.receivedAt;
@@ -387,6 +395,16 @@ export class SqliteStore implements Store {
   async listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>> {
     const rows = this.stmt.listFlips.all(monitorId, limit, offset) as FlipRow[];
     return { items: rows.map(flipFromRow), total: this.stmt.countFlips.get(monitorId) as number };
+  }
+
+  async listMetricPoints(monitorId: string, q: { name?: string; from: Date; to: Date; limit: number }): Promise<MetricPoint[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT name, at, value, ping_id FROM ping_metrics WHERE monitor_id = @monitorId ${q.name === undefined ? '' : 'AND name = @name'}
+         AND at >= @from AND at < @to ORDER BY at, id LIMIT @limit`,
+      )
+      .all({ monitorId, name: q.name ?? null, from: q.from.getTime(), to: q.to.getTime(), limit: q.limit }) as { name: string; at: number; value: number | null; ping_id: number }[];
+    return rows.map((r) => ({ name: r.name, at: new Date(r.at), value: r.value, pingId: r.ping_id }));
   }
 
   async dueMonitors(now: Date, limit: number): Promise<Monitor[]> {
