@@ -39,7 +39,7 @@ async function seed(path: string): Promise<string[]> {
   const project = await createProject(store, systemClock, 'bench');
   const tokens: string[] = [];
   const now = new Date();
-  const config = { name: 'bench', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [] };
+  const config = { name: 'bench', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] };
   for (let i = 0; i < MONITORS; i++) {
     const token = newPingToken();
     tokens.push(token);

@@ -6,6 +6,7 @@ import { invalid } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { MonitorConfig, MonitorType } from './monitor.js';
 import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
+import { parseAssertions } from './assertions.js';
 import { parsePayloadMetrics } from './payload-metrics.js';
 import { parsePayloadScanning } from './payload-scanning.js';
 import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
@@ -29,6 +30,8 @@ export interface MonitorConfigInput {
   payload_scanning?: unknown;
   /** 9n9s payload metrics: [{name, path}] JSONPath rules; [] or null turns them off. */
   payload_metrics?: unknown;
+  /** Cronitor assertions: ["metric.duration < 5 min", "metric.count > 0"]; [] or null removes them. */
+  assertions?: unknown;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
@@ -44,7 +47,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [] },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] },
     { ...input, name },
   );
 }
@@ -84,6 +87,7 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
   if (input.notify !== undefined) next.notify = parseNotify(input.notify);
   if (input.payload_scanning !== undefined) next.payloadScanning = parsePayloadScanning(input.payload_scanning);
   if (input.payload_metrics !== undefined) next.payloadMetrics = parsePayloadMetrics(input.payload_metrics);
+  if (input.assertions !== undefined) next.assertions = parseAssertions(input.assertions);
   if (input.realert_interval !== undefined) {
     next.realertSeconds =
       input.realert_interval === null || input.realert_interval === 0

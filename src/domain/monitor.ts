@@ -1,3 +1,4 @@
+import type { Assertion } from './assertions.js';
 import type { Notify } from './notify.js';
 import type { PayloadMetricRule } from './payload-metrics.js';
 import type { PayloadScanning } from './payload-scanning.js';
@@ -30,6 +31,8 @@ export interface MonitorConfig {
   payloadScanning: PayloadScanning | null;
   /** JSONPath rules extracting numbers from JSON ping bodies into per-monitor time series. */
   payloadMetrics: PayloadMetricRule[];
+  /** Cronitor assertions checked on each successful completion (`metric.duration < 5 min`, …). */
+  assertions: Assertion[];
 }
 
 export interface MonitorStatus {

@@ -2,6 +2,7 @@
 import type { Monitor } from './monitor.js';
 import type { PingInput } from './ping.js';
 import { timingOf } from './timing.js';
+import { violatedAssertions } from './assertions.js';
 import { scanPayload } from './payload-scanning.js';
 import { applyEvent, type MonitorEvent, type Transition } from './transitions.js';
 
@@ -25,8 +26,11 @@ export function eventOfPing(ping: Pick<PingInput, 'kind' | 'exitCode'>): Monitor
  * Besides state changes, a start raises `on_run` and a success `on_complete` (occurrence alerts, for the
  * channels that asked for them); a paused monitor raises nothing.
  */
-export function decidePing(monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt' | 'body' | 'msg'>): Transition {
-  const t = applyEvent(monitor, scannedEvent(monitor, ping) ?? eventOfPing(ping), ping.receivedAt, timingOf(monitor));
+export type DecidedPing = Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt' | 'body' | 'msg' | 'details'>;
+
+export function decidePing(monitor: Monitor, ping: DecidedPing): Transition {
+  const event = scannedEvent(monitor, ping) ?? assertedEvent(monitor, ping) ?? eventOfPing(ping);
+  const t = applyEvent(monitor, event, ping.receivedAt, timingOf(monitor));
   if (monitor.state === 'paused') return t;
   const occurrence = ping.kind === 'start' ? 'on_run' : ping.kind === 'success' ? 'on_complete' : null;
   if (occurrence) t.alerts.push({ at: ping.receivedAt, event: occurrence, sequence: 0, reason: occurrence === 'on_run' ? 'the job reported a start' : 'the job reported a successful completion' });
@@ -46,4 +50,18 @@ function scannedEvent(monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode
   if (verdict.outcome === 'failure') return { type: 'fail', exitCode: ping.exitCode, note: `failure keyword "${verdict.keyword}" found in its output` };
   if (verdict.outcome === 'none' && rules.successKeywords.length > 0) return { type: 'fail', exitCode: ping.exitCode, note: 'none of the success keywords found in its output' };
   return null;
+}
+
+/**
+ * A success that violates the monitor's assertions is a failure naming them. Metrics come from the ping: the
+ * client's `duration` (else the time since the open run's start), and the last `count` / `error_count`
+ * metric sent. A metric the ping does not report violates nothing.
+ */
+function assertedEvent(monitor: Monitor, ping: DecidedPing): MonitorEvent | null {
+  if (monitor.assertions.length === 0 || ping.kind !== 'success') return null;
+  const last = (name: string) => ping.details?.metrics.filter((m) => m.name === name).at(-1)?.value ?? null;
+  const measured = monitor.runningSince ? (ping.receivedAt.getTime() - monitor.runningSince.getTime()) / 1000 : null;
+  const violated = violatedAssertions(monitor.assertions, { duration: ping.details?.duration ?? measured, count: last('count'), error_count: last('error_count') });
+  if (violated.length === 0) return null;
+  return { type: 'fail', exitCode: ping.exitCode, note: `assertion failed: ${violated.map((a) => a.text).join('; ')}` };
 }

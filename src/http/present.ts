@@ -22,6 +22,7 @@ export function presentMonitor(m: Monitor, baseUrl: string) {
     realert_interval: m.realertSeconds,
     notify: m.notify,
     payload_metrics: m.payloadMetrics,
+    assertions: m.assertions.map((a) => a.text),
     payload_scanning: m.payloadScanning && { success_keyword: m.payloadScanning.successKeywords, failure_keyword: m.payloadScanning.failureKeywords },
     ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
     ping_token: m.pingToken,

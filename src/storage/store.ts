@@ -120,7 +120,7 @@ export type PingOutcome =
   | { found: true; pingId: number; state: MonitorState; deadline: Date | null; notificationsQueued: boolean };
 
 /** Computes a monitor's transition for one ping, inside the store's transaction. Must be pure and deterministic: stores may replay it. */
-export type PingDecider = (monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt' | 'body' | 'msg'>) => Transition;
+export type PingDecider = (monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'receivedAt' | 'body' | 'msg' | 'details'>) => Transition;
 
 export interface StoreCapabilities {
   backend: 'sqlite' | 'postgres';

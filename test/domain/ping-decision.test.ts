@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Monitor } from '../../src/domain/monitor.js';
 import { DEFAULT_NOTIFY } from '../../src/domain/notify.js';
 import type { PingInput } from '../../src/domain/ping.js';
+import { parseAssertions } from '../../src/domain/assertions.js';
 import { decidePing } from '../../src/domain/ping-decision.js';
 import { timingOf } from '../../src/domain/timing.js';
 import { initialStatus } from '../../src/domain/transitions.js';
@@ -13,6 +14,7 @@ const monitor = (scanning: Monitor['payloadScanning']): Monitor => ({
   ...config,
   payloadScanning: scanning,
   payloadMetrics: [],
+  assertions: [],
   id: 'mon_x',
   projectId: 'prj_x',
   pingToken: 'mping_x',
@@ -20,7 +22,14 @@ const monitor = (scanning: Monitor['payloadScanning']): Monitor => ({
   updatedAt: T0,
   ...initialStatus(T0, timingOf({ ...config })),
 });
-const ping = (kind: PingInput['kind'], body: string | null, msg: string | null = null) => ({ kind, exitCode: kind === 'fail' ? 1 : null, receivedAt: T0, body: body === null ? null : Buffer.from(body), msg });
+const ping = (kind: PingInput['kind'], body: string | null, msg: string | null = null, details: PingInput['details'] = null) => ({
+  kind,
+  exitCode: kind === 'fail' ? 1 : null,
+  receivedAt: T0,
+  body: body === null ? null : Buffer.from(body),
+  msg,
+  details,
+});
 
 describe('payload scanning decides what a success ping means', () => {
   const rules = { successKeywords: ['backup complete'], failureKeywords: ['ERROR', 'FATAL'] };
@@ -42,4 +51,33 @@ describe('payload scanning decides what a success ping means', () => {
       if (c.reason) assert.match(t.flips[0]!.reason, c.reason);
     });
   }
+});
+
+describe('assertions judge a successful completion', () => {
+  const details = (duration: number | null, metrics: { name: string; value: number }[] = []) => ({ host: null, series: null, statusCode: null, duration, env: null, release: null, metrics });
+  const withAssertions = (texts: string[]) => ({ ...monitor(null), assertions: parseAssertions(texts) });
+
+  it('fails a success whose reported duration breaks an assertion, naming it', () => {
+    const t = decidePing(withAssertions(['metric.duration < 5 min']), ping('success', null, null, details(400)));
+    assert.equal(t.status.state, 'down');
+    assert.match(t.flips[0]!.reason, /assertion failed: metric\.duration < 5 min/);
+  });
+
+  it('measures the duration from the open run when the client sends none', () => {
+    const running = { ...withAssertions(['metric.duration < 1 min']), state: 'running' as const, runningSince: new Date(T0.getTime() - 120_000) };
+    assert.equal(decidePing(running, ping('success', null)).status.state, 'down');
+    const quick = { ...running, runningSince: new Date(T0.getTime() - 10_000) };
+    assert.equal(decidePing(quick, ping('success', null)).status.state, 'up');
+  });
+
+  it('checks counts from metric params, the last value of a name winning', () => {
+    const m = withAssertions(['metric.count > 0', 'metric.error_count <= 2']);
+    assert.equal(decidePing(m, ping('success', null, null, details(null, [{ name: 'count', value: 10 }, { name: 'error_count', value: 1 }]))).status.state, 'up');
+    const t = decidePing(m, ping('success', null, null, details(null, [{ name: 'count', value: 0 }, { name: 'error_count', value: 5 }, { name: 'error_count', value: 3 }])));
+    assert.match(t.flips[0]!.reason, /metric\.count > 0; metric\.error_count <= 2/);
+  });
+
+  it('lets a success that reports none of the metrics pass', () => {
+    assert.equal(decidePing(withAssertions(['metric.count > 0']), ping('success', null)).status.state, 'up');
+  });
 });

@@ -198,6 +198,20 @@ describe('ping URLs', () => {
     assert.equal(badQuery.status, 400);
   });
 
+  it('fails a success that violates the monitor\'s assertions, and validates them on input', async () => {
+    const bad = await s.api('POST', '/v1/monitors', { name: 'asserted-bad', expected_interval_sec: 3600, assertions: ['metric.bogus > 1'] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'assertions[0]');
+    const m = (await s.api('POST', '/v1/monitors', { name: 'asserted', expected_interval_sec: 3600, assertions: ['metric.count > 0', 'metric.duration < 5 min'] })).json;
+    assert.deepEqual(m.assertions, ['metric.count > 0', 'metric.duration < 5 min']);
+    const ok = await ping('GET', `/v1/ping/${m.ping_token}?metric=count:12&duration=30`);
+    assert.equal(JSON.parse(ok.body).state, 'up');
+    const slow = await ping('GET', `/v1/ping/${m.ping_token}?metric=count:12&duration=600`);
+    assert.equal(JSON.parse(slow.body).state, 'down');
+    const flips = (await s.api('GET', `/v1/monitors/${m.id}/flips`)).json.items;
+    assert.match(flips[0].reason, /assertion failed: metric\.duration < 5 min/);
+  });
+
   it('keeps the msg query parameter', async () => {
     const m = await newMonitor();
     await ping('GET', `/v1/ping/${m.ping_token}/fail?msg=${encodeURIComponent('disk full')}`);

@@ -34,7 +34,7 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
     });
 
     const makeMonitor = (over: Partial<Monitor> = {}): Monitor => {
-      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [] };
+      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] };
       return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
     };
     const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({

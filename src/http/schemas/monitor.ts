@@ -40,6 +40,11 @@ export const MonitorInput = Type.Object(
         description: 'Keywords in a ping\'s body or msg (case-insensitive): a failure keyword makes a success ping a failure; with success keywords, a success ping must contain one. null turns scanning off.',
       }),
     ),
+    assertions: Type.Optional(
+      Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 20 }), Type.Null()], {
+        description: 'Cronitor assertions checked on each success: "metric.duration < 5 min", "metric.count > 0", "metric.error_count <= 2", "metric.error_rate < 0.05"',
+      }),
+    ),
     payload_metrics: Type.Optional(
       Type.Union([Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), path: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }), { maxItems: 20 }), Type.Null()], {
         description: 'JSONPath rules extracting numbers from JSON ping bodies into time series, e.g. [{"name": "rows", "path": "$.stats.rows"}]',
@@ -71,6 +76,7 @@ export const Monitor = Type.Object(
     notify: Type.Object({ alerts: Type.Array(Type.String()), events: Type.Object({ run: Type.Boolean(), complete: Type.Boolean() }) }),
     payload_scanning: Type.Union([Type.Object({ success_keyword: Type.Array(Type.String()), failure_keyword: Type.Array(Type.String()) }), Type.Null()]),
     payload_metrics: Type.Array(Type.Object({ name: Type.String(), path: Type.String() })),
+    assertions: Type.Array(Type.String()),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

@@ -33,6 +33,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         notify TEXT NOT NULL,
         payload_scanning TEXT,
         payload_metrics TEXT NOT NULL DEFAULT '[]',
+        assertions TEXT NOT NULL DEFAULT '[]',
         ping_token TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL,
         down_reason TEXT,

@@ -1,6 +1,7 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
+import type { Assertion } from '../../domain/assertions.js';
 import type { PayloadMetricRule } from '../../domain/payload-metrics.js';
 import type { PayloadScanning } from '../../domain/payload-scanning.js';
 import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
@@ -21,6 +22,7 @@ export interface MonitorRow {
   notify: string;
   payload_scanning: string | null;
   payload_metrics: string;
+  assertions: string;
   ping_token: string;
   state: string;
   down_reason: string | null;
@@ -55,6 +57,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     notify: JSON.parse(r.notify) as Notify,
     payloadScanning: r.payload_scanning === null ? null : (JSON.parse(r.payload_scanning) as PayloadScanning),
     payloadMetrics: JSON.parse(r.payload_metrics) as PayloadMetricRule[],
+    assertions: JSON.parse(r.assertions) as Assertion[],
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
@@ -87,6 +90,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     notify: JSON.stringify(m.notify),
     payload_scanning: m.payloadScanning === null ? null : JSON.stringify(m.payloadScanning),
     payload_metrics: JSON.stringify(m.payloadMetrics),
+    assertions: JSON.stringify(m.assertions),
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,

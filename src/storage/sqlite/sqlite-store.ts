@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../domain/errors.js';
 import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
-import type { PingInput, PingKind, PingRecord } from '../../domain/ping.js';
+import type { PingDetails, PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { eventsOfFlip } from '../../domain/notify-events.js';
 import { outputTail } from '../../domain/output-tail.js';
@@ -73,7 +73,7 @@ export interface SqliteOptions {
 }
 
 const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
 /** Each (monitor, channel, event) is notified at most once per this window; see enqueue(). */
 const BATCH_WINDOW_MS = 60_000;
@@ -126,7 +126,7 @@ export class SqliteStore implements Store {
       updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES} WHERE id = @id AND version = @expected_version`),
       updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, status_ping_id = @status_ping_id WHERE id = @id`),
       unreplayed: db.prepare(
-        'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
+        'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
       ),
       deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
       insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)'),
@@ -237,10 +237,10 @@ export class SqliteStore implements Store {
   }
 
   private replayUnflushed(decide: PingDecider): void {
-    const rows = this.stmt.unreplayed.all() as { id: number; monitor_id: string; kind: PingKind; exit_code: number | null; received_at: number; body: Buffer | null; msg: string | null }[];
+    const rows = this.stmt.unreplayed.all() as { id: number; monitor_id: string; kind: PingKind; exit_code: number | null; received_at: number; body: Buffer | null; msg: string | null; details: string | null }[];
     for (const r of rows) {
       const monitor = this.unflushed.get(r.monitor_id)?.monitor ?? monitorFromRow(this.stmt.getMonitorById.get(r.monitor_id) as MonitorRow);
-      const { status } = decide(monitor, { kind: r.kind, exitCode: r.exit_code, receivedAt: new Date(r.received_at), body: r.body, msg: r.msg });
+      const { status } = decide(monitor, { kind: r.kind, exitCode: r.exit_code, receivedAt: new Date(r.received_at), body: r.body, msg: r.msg, details: r.details === null ? null : (JSON.parse(r.details) as PingDetails) });
       this.remember({ ...monitor, ...status, updatedAt: new Date(r.received_at) }, r.id);
     }
     this.flush();
