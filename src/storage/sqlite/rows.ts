@@ -6,7 +6,7 @@ import type { PayloadMetricRule } from '../../domain/payload-metrics.js';
 import type { PayloadScanning } from '../../domain/payload-scanning.js';
 import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
 import { BODY_PREVIEW_CHARS } from '../../domain/ping.js';
-import type { Channel, Notification, NotificationRule, NotificationStatus } from '../store.js';
+import type { ApiKey, Channel, Notification, NotificationRule, NotificationStatus, Project } from '../store.js';
 
 export interface MonitorRow {
   id: string;
@@ -231,4 +231,29 @@ export function notificationFromRow(r: NotificationRow): Notification {
     createdAt: new Date(r.created_at),
     sentAt: date(r.sent_at),
   };
+}
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  ping_key: string;
+  created_at: number;
+}
+
+export function projectFromRow(r: ProjectRow): Project {
+  return { id: r.id, name: r.name, pingKey: r.ping_key, createdAt: new Date(r.created_at) };
+}
+
+export interface KeyRow {
+  id: string;
+  project_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  read_only: number;
+  created_at: number;
+}
+
+export function keyFromRow(r: KeyRow): ApiKey {
+  return { id: r.id, projectId: r.project_id, name: r.name, prefix: r.prefix, readOnly: r.read_only === 1, createdAt: new Date(r.created_at) };
 }

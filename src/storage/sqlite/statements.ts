@@ -1,0 +1,114 @@
+/**
+ * Every statement the SQLite store runs more than once, prepared once at open. Queries whose shape depends on
+ * a filter (list endpoints) are prepared where they are built.
+ */
+import type { Database } from './driver.js';
+
+export const MONITOR_COLUMNS =
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+export const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
+const STATUS_UPDATES = STATUS_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
+const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
+  .filter((c) => c !== 'id' && c !== 'project_id' && c !== 'created_at')
+  .map((c) => `${c} = @${c}`)
+  .join(', ');
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database) {
+  return {
+    insertProject: db.prepare('INSERT INTO projects (id, name, ping_key, created_at) VALUES (?, ?, ?, ?)'),
+    getProject: db.prepare('SELECT id, name, ping_key, created_at FROM projects WHERE id = ?'),
+    listProjects: db.prepare('SELECT id, name, ping_key, created_at FROM projects ORDER BY created_at, id'),
+    countProjects: db.prepare('SELECT count(*) AS n FROM projects').pluck(),
+    insertKey: db.prepare(
+      'INSERT INTO api_keys (id, project_id, name, key_hash, prefix, read_only, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    keyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+    listKeys: db.prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id'),
+    deleteKey: db.prepare('DELETE FROM api_keys WHERE project_id = ? AND id = ?'),
+    countWriteKeys: db.prepare('SELECT count(*) FROM api_keys WHERE project_id = ? AND read_only = 0').pluck(),
+    insertMonitor: db.prepare(`INSERT INTO monitors (${MONITOR_COLUMNS}) VALUES (${MONITOR_PARAMS})`),
+    getMonitor: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE project_id = ? AND id = ?`),
+    getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
+    monitorByToken: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ping_token = ?`),
+    updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES} WHERE id = @id AND version = @expected_version`),
+    updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, status_ping_id = @status_ping_id WHERE id = @id`),
+    unreplayed: db.prepare(
+      'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
+    ),
+    deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
+    insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)'),
+    insertPing: db.prepare(
+      'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    listPings: db.prepare(
+      'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg, details FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
+    ),
+    countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
+    pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
+    insertMetric: db.prepare('INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value) VALUES (?, ?, ?, ?, ?)'),
+    listFlips: db.prepare('SELECT id, at, from_state, to_state, reason FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+    countFlips: db.prepare('SELECT count(*) FROM flips WHERE monitor_id = ?').pluck(),
+    due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
+    nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
+    stateCounts: db.prepare('SELECT state, count(*) AS n FROM monitors GROUP BY state'),
+    insertChannel: db.prepare(
+      'INSERT INTO channels (id, project_id, name, kind, config, created_at, updated_at) VALUES (@id, @project_id, @name, @kind, @config, @created_at, @updated_at)',
+    ),
+    getChannel: db.prepare('SELECT * FROM channels WHERE project_id = ? AND id = ?'),
+    listChannels: db.prepare('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id'),
+    updateChannel: db.prepare('UPDATE channels SET name = @name, config = @config, updated_at = @updated_at WHERE project_id = @project_id AND id = @id'),
+    deleteChannel: db.prepare('DELETE FROM channels WHERE project_id = ? AND id = ?'),
+    channelFailed: db.prepare('UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?'),
+    insertRule: db.prepare("INSERT INTO notification_rules (id, monitor_id, channel_id, event, source, created_at) VALUES (?, ?, ?, ?, 'api', ?)"),
+    listRules: db.prepare("SELECT * FROM notification_rules WHERE monitor_id = ? AND source = 'api' ORDER BY created_at, id"),
+    insertList: db.prepare('INSERT INTO notification_lists (id, project_id, key, name, created_at) VALUES (?, ?, ?, ?, ?)'),
+    listLists: db.prepare('SELECT * FROM notification_lists WHERE project_id = ? ORDER BY created_at, key'),
+    getList: db.prepare('SELECT * FROM notification_lists WHERE project_id = ? AND key = ?'),
+    renameList: db.prepare('UPDATE notification_lists SET name = ? WHERE id = ?'),
+    deleteList: db.prepare('DELETE FROM notification_lists WHERE id = ?'),
+    listMembers: db.prepare('SELECT channel_id FROM notification_list_channels WHERE list_id = ? ORDER BY channel_id').pluck(),
+    clearMembers: db.prepare('DELETE FROM notification_list_channels WHERE list_id = ?'),
+    addMember: db.prepare('INSERT INTO notification_list_channels (list_id, channel_id) VALUES (?, ?)'),
+    clearNotifyRules: db.prepare("DELETE FROM notification_rules WHERE monitor_id = ? AND source = 'notify'"),
+    insertNotifyRule: db.prepare("INSERT INTO notification_rules (id, monitor_id, list_id, event, source, created_at) VALUES (?, ?, ?, ?, 'notify', ?)"),
+    deleteRule: db.prepare('DELETE FROM notification_rules WHERE monitor_id = ? AND id = ?'),
+    ruleChannels: db
+      .prepare(
+        `SELECT channel_id FROM notification_rules WHERE monitor_id = @m AND event = @e AND channel_id IS NOT NULL
+         UNION
+         SELECT lc.channel_id FROM notification_rules r JOIN notification_list_channels lc ON lc.list_id = r.list_id WHERE r.monitor_id = @m AND r.event = @e`,
+      )
+      .pluck(),
+    heldNotification: db.prepare(
+      "SELECT id FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event AND status = 'pending' AND attempts = 0 AND next_attempt_at > @at ORDER BY id DESC LIMIT 1",
+    ).pluck(),
+    lastNotifiedAt: db.prepare(
+      'SELECT coalesce(sent_at, next_attempt_at) FROM notifications WHERE monitor_id = @monitor_id AND channel_id = @channel_id AND event = @event ORDER BY id DESC LIMIT 1',
+    ).pluck(),
+    mergeIntoHeld: db.prepare(
+      'UPDATE notifications SET count = count + 1, flip_at = @at, from_state = @from_state, to_state = @to_state, reason = @reason, output_tail = @output_tail WHERE id = @id',
+    ),
+    enqueue: db.prepare(`
+      INSERT OR IGNORE INTO notifications
+        (project_id, monitor_id, channel_id, event, dedup_key, flip_at, from_state, to_state, reason, output_tail, status, next_attempt_at, created_at)
+      VALUES (@project_id, @monitor_id, @channel_id, @event, @dedup_prefix || ':' || @event || ':' || @channel_id,
+              @at, @from_state, @to_state, @reason, @output_tail, 'pending', @next_attempt_at, @at)`),
+    claim: db.prepare(`
+      UPDATE notifications SET status = 'sending', claimed_until = @lease, attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM notifications
+        WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND claimed_until <= @now)
+        ORDER BY next_attempt_at LIMIT @limit)
+      RETURNING *`),
+    delivered: db.prepare("UPDATE notifications SET status = 'sent', sent_at = ?, response_code = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending'"),
+    retryLater: db.prepare("UPDATE notifications SET status = 'pending', next_attempt_at = ?, last_error = ?, response_code = ?, claimed_until = NULL WHERE id = ? AND status = 'sending'"),
+    failedForGood: db.prepare("UPDATE notifications SET status = 'failed', last_error = ?, response_code = ?, claimed_until = NULL WHERE id = ? AND status = 'sending' RETURNING channel_id"),
+    nextNotification: db.prepare("SELECT min(CASE status WHEN 'pending' THEN next_attempt_at ELSE claimed_until END) FROM notifications WHERE status IN ('pending', 'sending')").pluck(),
+    monitorIdsAfter: db.prepare('SELECT id FROM monitors WHERE id > ? ORDER BY id LIMIT ?').pluck(),
+    pingCutoff: db.prepare('SELECT id FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+    deleteOldPings: db.prepare('DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ? AND id <= ? ORDER BY id LIMIT ?)'),
+  };
+}
