@@ -5,6 +5,7 @@
  * timer set for the next due row, and `poke()` wakes it when a state change has just enqueued something.
  */
 import type { Clock } from '../app/clock.js';
+import { WakeLoop } from '../app/wake-loop.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Notification, Store } from '../storage/store.js';
 import { retryAt } from './backoff.js';
@@ -30,17 +31,27 @@ export interface NotifierStats {
 
 export class Notifier {
   readonly stats: NotifierStats = { sent: 0, retried: 0, failed: 0 };
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private ticking: Promise<void> | null = null;
-  private pokedWhileTicking = false;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: NotifierOptions,
-  ) {}
+  ) {
+    this.loop = new WakeLoop({
+      name: 'notifier',
+      clock,
+      logger,
+      maxSleepMs: options.maxSleepMs ?? 5_000,
+      retryMs: 1_000,
+      pass: async () => {
+        await this.tick();
+        const next = await this.store.nextNotificationAt();
+        return next ? next.getTime() - this.clock.now().getTime() : null;
+      },
+    });
+  }
 
   /** Claims and delivers what is due now. Returns the number of delivery attempts made. */
   async tick(): Promise<number> {
@@ -57,23 +68,16 @@ export class Notifier {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking;
+    await this.loop.stop();
   }
 
   /** Something was just enqueued: deliver it now rather than at the next scheduled wake-up. */
   poke(): void {
-    if (!this.running) return;
-    if (this.ticking) this.pokedWhileTicking = true;
-    else this.arm(0);
+    this.loop.wake();
   }
 
   private async deliver(n: Notification): Promise<void> {
@@ -113,35 +117,5 @@ export class Notifier {
   private async downSince(n: Notification): Promise<Date | null> {
     const flips = await this.store.listFlips(n.monitorId, 50, 0);
     return flips.items.find((f) => f.to === 'down' && f.at.getTime() <= n.flip.at.getTime())?.at ?? null;
-  }
-
-  private arm(delayMs: number): void {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    const delay = Math.min(Math.max(delayMs, 0), this.options.maxSleepMs ?? 5_000);
-    this.timer = setTimeout(() => void this.loop(), delay + 1);
-    this.timer.unref();
-  }
-
-  private async loop(): Promise<void> {
-    this.timer = null;
-    let delay = this.options.maxSleepMs ?? 5_000;
-    this.ticking = (async () => {
-      try {
-        await this.tick();
-        const next = await this.store.nextNotificationAt();
-        if (next) delay = next.getTime() - this.clock.now().getTime();
-      } catch (err) {
-        this.logger.error({ err }, 'notifier pass failed; retrying');
-        delay = 1_000;
-      }
-    })();
-    await this.ticking;
-    this.ticking = null;
-    if (this.pokedWhileTicking) {
-      this.pokedWhileTicking = false;
-      delay = 0;
-    }
-    this.arm(delay);
   }
 }

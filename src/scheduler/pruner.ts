@@ -2,6 +2,8 @@
  * Bounds ping history: keeps the newest `keep` pings of each monitor. Works through the monitors a few at a
  * time in short transactions, so pruning never holds up ping ingestion for long, and sleeps between passes.
  */
+import { systemClock, type Clock } from '../app/clock.js';
+import { WakeLoop } from '../app/wake-loop.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../storage/store.js';
 
@@ -16,15 +18,18 @@ export interface PrunerOptions {
 export class Pruner {
   deletedTotal = 0;
   private cursor: string | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private step: Promise<void> | null = null;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly options: PrunerOptions,
-  ) {}
+    clock: Clock = systemClock,
+  ) {
+    const interval = options.intervalMs ?? 60_000;
+    // A pass that finished a sweep over all monitors sleeps the interval; otherwise the next step follows soon.
+    this.loop = new WakeLoop({ name: 'ping pruning', clock, logger, maxSleepMs: interval, retryMs: interval, pass: async () => ((await this.tick()) ? interval : 50) });
+  }
 
   /** One short step; returns true when a full pass over all monitors has just finished. */
   async tick(): Promise<boolean> {
@@ -34,29 +39,12 @@ export class Pruner {
     return next === null;
   }
 
+  /** The first sweep waits one interval: start-up is no time for housekeeping. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(this.options.intervalMs ?? 60_000);
+    this.loop.start(this.options.intervalMs ?? 60_000);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.step;
-  }
-
-  private arm(delay: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.step = this.tick().then(
-        (passDone) => this.arm(passDone ? (this.options.intervalMs ?? 60_000) : 50),
-        (err: unknown) => {
-          this.logger.error({ err }, 'ping pruning failed; retrying later');
-          this.arm(this.options.intervalMs ?? 60_000);
-        },
-      );
-    }, delay);
-    this.timer.unref();
+    await this.loop.stop();
   }
 }

@@ -5,6 +5,7 @@
  * monitor's version, so several schedulers may share one database.
  */
 import type { Clock } from '../app/clock.js';
+import { WakeLoop } from '../app/wake-loop.js';
 import { timingOf } from '../domain/timing.js';
 import { applyEvent } from '../domain/transitions.js';
 import type { Store } from '../storage/store.js';
@@ -25,13 +26,8 @@ export interface SchedulerStats {
 
 export class Scheduler {
   readonly stats: SchedulerStats = { transitions: 0, lastLagMs: 0, ticks: 0 };
-  private timer: NodeJS.Timeout | null = null;
-  private wakeAt = Infinity;
-  private running = false;
-  private ticking: Promise<void> | null = null;
-  private failures = 0;
+  private readonly loop: WakeLoop;
   private readonly batchSize: number;
-  private readonly maxSleepMs: number;
 
   constructor(
     private readonly store: Store,
@@ -42,7 +38,17 @@ export class Scheduler {
     private readonly onTransitions: () => void = () => undefined,
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.maxSleepMs = options.maxSleepMs ?? 5_000;
+    this.loop = new WakeLoop({
+      name: 'scheduler',
+      clock,
+      logger,
+      maxSleepMs: options.maxSleepMs ?? 5_000,
+      pass: async () => {
+        await this.tick();
+        const next = await this.store.nextDeadline();
+        return next ? next.getTime() - this.clock.now().getTime() : null;
+      },
+    });
   }
 
   /** One pass over every monitor due at the clock's current instant. Returns the number of transitions. */
@@ -69,52 +75,15 @@ export class Scheduler {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.arm(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking;
+    await this.loop.stop();
   }
 
   /** Tells a sleeping scheduler that a deadline may now be earlier than the one it sleeps towards. */
   poke(deadline: Date | null): void {
-    if (!this.running || deadline === null || this.ticking) return;
-    if (deadline.getTime() < this.wakeAt) this.arm(deadline.getTime() - this.clock.now().getTime());
-  }
-
-  private arm(delayMs: number): void {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    const delay = Math.min(Math.max(delayMs, 0), this.maxSleepMs);
-    this.wakeAt = this.clock.now().getTime() + delay;
-    // +1 ms: due means deadline <= now, and timers may fire a hair early relative to Date.
-    this.timer = setTimeout(() => void this.loop(), delay + 1);
-    this.timer.unref?.();
-  }
-
-  private async loop(): Promise<void> {
-    this.timer = null;
-    this.wakeAt = Infinity;
-    let delay = this.maxSleepMs;
-    this.ticking = (async () => {
-      try {
-        await this.tick();
-        this.failures = 0;
-        const next = await this.store.nextDeadline();
-        if (next) delay = next.getTime() - this.clock.now().getTime();
-      } catch (err) {
-        this.failures++;
-        delay = Math.min(this.maxSleepMs, 100 * 2 ** this.failures);
-        this.logger.error({ err }, 'scheduler pass failed; retrying');
-      }
-    })();
-    await this.ticking;
-    this.ticking = null;
-    this.arm(delay);
+    if (deadline !== null) this.loop.wake(deadline);
   }
 }
