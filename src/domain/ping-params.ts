@@ -3,26 +3,13 @@
  * read from an already-decoded query object into one normalized shape.
  */
 import { invalid } from './errors.js';
+import type { PingDetails, PingMetric } from './ping.js';
 
-export interface PingMetric {
-  name: string;
-  value: number;
-}
+export type { PingMetric };
 
-export interface PingParams {
+export interface PingParams extends PingDetails {
   /** From `msg`, else `message`; at most 1000 characters kept (longer text is truncated, not rejected). */
   msg: string | null;
-  host: string | null;
-  /** The run id pairing a start with its completion: `series`, else `rid`, else `check_in_id`. Opaque. */
-  series: string | null;
-  /** The task's exit code. */
-  statusCode: number | null;
-  /** Seconds, fractions allowed, never negative. */
-  duration: number | null;
-  env: string | null;
-  release: string | null;
-  /** Every `metric` parameter in the order given; duplicates are kept (a consumer wanting one value takes the last). */
-  metrics: PingMetric[];
 }
 
 export type PingQuery = Record<string, string | string[] | undefined>;

@@ -24,15 +24,24 @@ export interface PingInput {
   details: PingDetails | null;
 }
 
-/** The ping parameters kept with a ping besides `msg` (see ping-params.ts). */
+export interface PingMetric {
+  name: string;
+  value: number;
+}
+
+/** The ping parameters kept with a ping besides `msg` (parsed by ping-params.ts). */
 export interface PingDetails {
   host: string | null;
+  /** The run id pairing a start with its completion: `series`, else `rid`, else `check_in_id`. Opaque. */
   series: string | null;
+  /** The task's exit code. */
   statusCode: number | null;
+  /** Seconds, fractions allowed, never negative. */
   duration: number | null;
   env: string | null;
   release: string | null;
-  metrics: { name: string; value: number }[];
+  /** Every `metric` parameter in the order given; duplicates are kept (a consumer wanting one value takes the last). */
+  metrics: PingMetric[];
 }
 
 export interface PingRecord {

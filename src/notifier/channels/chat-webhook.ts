@@ -8,7 +8,7 @@
  * the services count, so a fitted text is always within their limit.
  */
 import { invalid } from '../../domain/errors.js';
-import type { DeliveryResult, NotificationMessage } from '../channel.js';
+import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
 import { redactUrl, type OutboundHttp } from '../outbound-http.js';
 import { callApi, clip, formatDuration, formatInstant, parseHttpUrl, settings } from './common.js';
 
@@ -52,6 +52,24 @@ export function postJson(service: string, config: ChatWebhookConfig, payload: un
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: JSON.stringify(payload),
   });
+}
+
+/**
+ * A chat kind: the shared config, redaction and delivery around the service's own payload builder.
+ * `service` names it in config errors, `example` shows a webhook URL of its shape, `receiver` names it in
+ * delivery errors.
+ */
+export function chatWebhookKind(
+  kind: string,
+  names: { service: string; example: string; receiver: string },
+  payload: (message: NotificationMessage) => unknown,
+): ChannelKind<ChatWebhookConfig> {
+  return {
+    kind,
+    parseConfig: (input: unknown) => parseChatWebhookConfig(input, names.service, names.example),
+    redact: redactChatWebhookConfig,
+    send: (message, config, http) => postJson(names.receiver, config, payload(message), http),
+  };
 }
 
 export type Tone = 'bad' | 'good' | 'warn' | 'neutral';

@@ -7,16 +7,13 @@
  * `<@id>`); user text is also backslash-escaped so a name like `**x**` or `[x](url)` shows as typed. Limits:
  * title 256, description 4096, ≤ 25 fields of name 256 / value 1024, footer 2048, and 6000 over the whole embed.
  */
-import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
-import type { OutboundHttp } from '../outbound-http.js';
+import type { NotificationMessage } from '../channel.js';
 import {
   type ChatWebhookConfig,
+  chatWebhookKind,
   eventStyle,
   fenceSafe,
   fit,
-  parseChatWebhookConfig,
-  postJson,
-  redactChatWebhookConfig,
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
@@ -72,9 +69,4 @@ export function discordPayload(m: NotificationMessage): Record<string, unknown> 
   return { allowed_mentions: { parse: [] }, embeds: [embed] };
 }
 
-export const discordChannel: ChannelKind<DiscordConfig> = {
-  kind: 'discord',
-  parseConfig: (input: unknown) => parseChatWebhookConfig(input, 'Discord', 'https://discord.com/api/webhooks/<id>/<token>'),
-  redact: redactChatWebhookConfig,
-  send: (message: NotificationMessage, config: DiscordConfig, http: OutboundHttp): Promise<DeliveryResult> => postJson('discord', config, discordPayload(message), http),
-};
+export const discordChannel = chatWebhookKind('discord', { service: 'Discord', example: 'https://discord.com/api/webhooks/<id>/<token>', receiver: 'discord' }, discordPayload);

@@ -8,17 +8,14 @@
  * backtick (so they pair up into formatting far less readily; best effort — the rendering rules are undocumented).
  * User text is never wrapped in markers of ours: only fixed labels are bold.
  */
-import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
-import type { OutboundHttp } from '../outbound-http.js';
+import type { NotificationMessage } from '../channel.js';
 import {
   type ChatWebhookConfig,
+  chatWebhookKind,
   ZWSP,
   eventStyle,
   fenceSafe,
   fit,
-  parseChatWebhookConfig,
-  postJson,
-  redactChatWebhookConfig,
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
@@ -50,9 +47,4 @@ export function googleChatPayload(m: NotificationMessage): { text: string } {
   return { text: `${text}\n${link}` };
 }
 
-export const googleChatChannel: ChannelKind<GoogleChatConfig> = {
-  kind: 'google_chat',
-  parseConfig: (input: unknown) => parseChatWebhookConfig(input, 'Google Chat', 'https://chat.googleapis.com/v1/spaces/…/messages?key=…&token=…'),
-  redact: redactChatWebhookConfig,
-  send: (message: NotificationMessage, config: GoogleChatConfig, http: OutboundHttp): Promise<DeliveryResult> => postJson('google chat', config, googleChatPayload(message), http),
-};
+export const googleChatChannel = chatWebhookKind('google_chat', { service: 'Google Chat', example: 'https://chat.googleapis.com/v1/spaces/…/messages?key=…&token=…', receiver: 'google chat' }, googleChatPayload);

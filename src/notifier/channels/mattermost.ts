@@ -9,18 +9,15 @@
  * space after every `@` — `@channel`, `@all`, `@here` and `@user` then mention nobody. The title is shown as
  * plain text when title_link is set (it always is) and the fallback is plain, so those only get the `@` break.
  */
-import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
-import type { OutboundHttp } from '../outbound-http.js';
+import type { NotificationMessage } from '../channel.js';
 import {
   type ChatWebhookConfig,
+  chatWebhookKind,
   ZWSP,
   eventStyle,
   fenceSafe,
   fit,
   hexColor,
-  parseChatWebhookConfig,
-  postJson,
-  redactChatWebhookConfig,
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
@@ -66,9 +63,4 @@ export function mattermostPayload(m: NotificationMessage): Record<string, unknow
   return { attachments: [attachment] };
 }
 
-export const mattermostChannel: ChannelKind<MattermostConfig> = {
-  kind: 'mattermost',
-  parseConfig: (input: unknown) => parseChatWebhookConfig(input, 'Mattermost', 'https://mattermost.example.com/hooks/<id>'),
-  redact: redactChatWebhookConfig,
-  send: (message: NotificationMessage, config: MattermostConfig, http: OutboundHttp): Promise<DeliveryResult> => postJson('mattermost', config, mattermostPayload(message), http),
-};
+export const mattermostChannel = chatWebhookKind('mattermost', { service: 'Mattermost', example: 'https://mattermost.example.com/hooks/<id>', receiver: 'mattermost' }, mattermostPayload);

@@ -8,16 +8,13 @@
  * name, reason) is placed in plain_text objects, where mrkdwn (`*bold*`, `_italic_`) is not applied, and the
  * mrkdwn objects that carry user text set `verbatim` so bare URLs and names are not turned into links/mentions.
  */
-import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
-import type { OutboundHttp } from '../outbound-http.js';
+import type { NotificationMessage } from '../channel.js';
 import {
   type ChatWebhookConfig,
+  chatWebhookKind,
   eventStyle,
   fenceSafe,
   fit,
-  parseChatWebhookConfig,
-  postJson,
-  redactChatWebhookConfig,
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
@@ -60,9 +57,4 @@ export function slackPayload(m: NotificationMessage): Record<string, unknown> {
   return { text: fit(`${style.emoji} ${m.summary}`, TEXT_MAX, escapeSlack), blocks };
 }
 
-export const slackChannel: ChannelKind<SlackConfig> = {
-  kind: 'slack',
-  parseConfig: (input: unknown) => parseChatWebhookConfig(input, 'Slack', 'https://hooks.slack.com/services/T…/B…/…'),
-  redact: redactChatWebhookConfig,
-  send: (message: NotificationMessage, config: SlackConfig, http: OutboundHttp): Promise<DeliveryResult> => postJson('slack', config, slackPayload(message), http),
-};
+export const slackChannel = chatWebhookKind('slack', { service: 'Slack', example: 'https://hooks.slack.com/services/T…/B…/…', receiver: 'slack' }, slackPayload);

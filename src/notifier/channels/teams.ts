@@ -10,15 +10,12 @@
  * Markdown; FactSet only carries values formatted here. Mentions need <at> tags plus msteams.entities, which are
  * never sent, so nobody is pinged. Workflows cap a message at about 28 KB, far above the caps below.
  */
-import type { ChannelKind, DeliveryResult, NotificationMessage } from '../channel.js';
-import type { OutboundHttp } from '../outbound-http.js';
+import type { NotificationMessage } from '../channel.js';
 import {
   type ChatWebhookConfig,
+  chatWebhookKind,
   type Tone,
   eventStyle,
-  parseChatWebhookConfig,
-  postJson,
-  redactChatWebhookConfig,
   scheduleText,
   timingFacts,
 } from './chat-webhook.js';
@@ -76,9 +73,4 @@ export function teamsPayload(m: NotificationMessage): Record<string, unknown> {
   };
 }
 
-export const teamsChannel: ChannelKind<TeamsConfig> = {
-  kind: 'teams',
-  parseConfig: (input: unknown) => parseChatWebhookConfig(input, 'Microsoft Teams', 'https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…'),
-  redact: redactChatWebhookConfig,
-  send: (message: NotificationMessage, config: TeamsConfig, http: OutboundHttp): Promise<DeliveryResult> => postJson('teams', config, teamsPayload(message), http),
-};
+export const teamsChannel = chatWebhookKind('teams', { service: 'Microsoft Teams', example: 'https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…', receiver: 'teams' }, teamsPayload);
