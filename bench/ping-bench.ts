@@ -7,6 +7,7 @@
  * Load comes from wrk when installed (apt-get install wrk), else autocannon, which saturates near 30k req/s
  * on one core and so understates the bare server.
  */
+import { DEFAULT_RUN_RULES } from '../src/domain/run-rules.js';
 import { DEFAULT_NOTIFY } from '../src/domain/notify.js';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ async function seed(path: string): Promise<string[]> {
   const project = await createProject(store, systemClock, 'bench');
   const tokens: string[] = [];
   const now = new Date();
-  const config = { name: 'bench', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] };
+  const config = { name: 'bench', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES };
   for (let i = 0; i < MONITORS; i++) {
     const token = newPingToken();
     tokens.push(token);

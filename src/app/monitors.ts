@@ -3,7 +3,7 @@ import { AppError, notFound } from '../domain/errors.js';
 import type { Monitor } from '../domain/monitor.js';
 import { mergeMonitorConfig, newMonitorConfig, type MonitorConfigInput } from '../domain/monitor-config.js';
 import { rulesOfNotify } from '../domain/notify.js';
-import { applyEvent, initialStatus, type MonitorEvent } from '../domain/transitions.js';
+import { applyEvent, initialStatus, type MonitorEvent, type Transition } from '../domain/transitions.js';
 import type { MonitorFilter, Page } from '../storage/store.js';
 import type { AppContext } from './context.js';
 import { newId, newPingToken } from './secrets.js';
@@ -62,7 +62,10 @@ export async function updateMonitor(ctx: AppContext, projectId: string, id: stri
   return mutate(ctx, projectId, id, (current) => {
     const config = mergeMonitorConfig(current, input);
     const timingChanged =
-      config.schedule !== current.schedule || config.timezone !== current.timezone || config.graceSeconds !== current.graceSeconds;
+      config.schedule !== current.schedule ||
+      config.timezone !== current.timezone ||
+      config.graceSeconds !== current.graceSeconds ||
+      JSON.stringify(config.runRules) !== JSON.stringify(current.runRules); // run timeouts move the deadline
     const next = { ...current, ...config };
     return timingChanged ? { monitor: next, event: { type: 'reschedule' } } : { monitor: next, event: null };
   });
@@ -90,13 +93,14 @@ async function mutate(ctx: AppContext, projectId: string, id: string, change: Ch
     const now = ctx.clock.now();
     const { monitor, event } = change(current);
     let next: Monitor = { ...monitor, updatedAt: now, version: current.version + 1 };
-    let flips: ReturnType<typeof applyEvent>['flips'] = [];
+    let effects: Pick<Transition, 'flips' | 'runs'> = { flips: [], runs: [] };
     if (event) {
       const t = applyEvent(monitor, event, now, timingOf(monitor));
       next = { ...next, ...t.status, updatedAt: now, version: current.version + 1 };
-      flips = t.flips;
+      effects = t;
     }
-    if (await ctx.store.updateMonitor(next, current.version, flips)) {
+    const { flips, runs } = effects;
+    if (await ctx.store.updateMonitor(next, current.version, flips, [], runs)) {
       ctx.deadlineChanged(next.deadline);
       if (flips.length > 0) ctx.flipped();
       return next;

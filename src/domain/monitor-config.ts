@@ -9,9 +9,10 @@ import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
 import { parseAssertions } from './assertions.js';
 import { parsePayloadMetrics } from './payload-metrics.js';
 import { parsePayloadScanning } from './payload-scanning.js';
+import { DEFAULT_RUN_RULES, mergeRunRules, type RunRulesInput } from './run-rules.js';
 import { intervalSchedule, isValidTimezone, parseSchedule, type Schedule } from './schedule.js';
 
-export interface MonitorConfigInput {
+export interface MonitorConfigInput extends RunRulesInput {
   name?: string;
   key?: string;
   type?: MonitorType;
@@ -47,7 +48,7 @@ export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES },
     { ...input, name },
   );
 }
@@ -88,6 +89,7 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
   if (input.payload_scanning !== undefined) next.payloadScanning = parsePayloadScanning(input.payload_scanning);
   if (input.payload_metrics !== undefined) next.payloadMetrics = parsePayloadMetrics(input.payload_metrics);
   if (input.assertions !== undefined) next.assertions = parseAssertions(input.assertions);
+  next.runRules = mergeRunRules(current.runRules, input);
   if (input.realert_interval !== undefined) {
     next.realertSeconds =
       input.realert_interval === null || input.realert_interval === 0

@@ -2,6 +2,8 @@ import type { Assertion } from './assertions.js';
 import type { Notify } from './notify.js';
 import type { PayloadMetricRule } from './payload-metrics.js';
 import type { PayloadScanning } from './payload-scanning.js';
+import type { RunRules } from './run-rules.js';
+import type { OpenRun } from './runs.js';
 
 /** The monitor as the domain sees it: configuration plus the evaluated runtime state. */
 
@@ -33,6 +35,8 @@ export interface MonitorConfig {
   payloadMetrics: PayloadMetricRule[];
   /** Cronitor assertions checked on each successful completion (`metric.duration < 5 min`, …). */
   assertions: Assertion[];
+  /** Runtime bounds, tolerances, recovery threshold and overlap policy. */
+  runRules: RunRules;
 }
 
 export interface MonitorStatus {
@@ -43,6 +47,19 @@ export interface MonitorStatus {
   lastPingAt: Date | null;
   /** The latest start of a run that has not completed yet; null when no run is open. */
   runningSince: Date | null;
+  /** Runs started and not yet completed, timed out or abandoned, oldest first. */
+  openRuns: OpenRun[];
+  /** Seconds the last completed run took, when known. */
+  lastDuration: number | null;
+  /**
+   * Why the monitor is down or degraded, as it was when it got there (the run that timed out, the run outside
+   * its expected runtime); later alerts and the recovery name it. Null in other states.
+   */
+  stateReason: string | null;
+  /** Consecutive missed runs, failures and successes, for the tolerances and the recovery threshold. */
+  missedStreak: number;
+  failureStreak: number;
+  successStreak: number;
   nextExpectedAt: Date | null;
   /**
    * The next instant at which the scheduler must evaluate this monitor (late, down, timeout, or the end of a
@@ -72,8 +89,11 @@ export const MAX_DOWN_ALERTS = 10;
 /** A notification raised without a state change (a repeated down alert). */
 export interface Alert {
   at: Date;
-  /** on_down: a repeat while down; on_run / on_complete: a job's start or successful completion was reported. */
-  event: 'on_down' | 'on_run' | 'on_complete';
+  /**
+   * on_down: a repeat while down; on_run / on_complete: a job's start or successful completion was reported;
+   * on_overlap: a run started while another was open (with `overlap_policy: alert`).
+   */
+  event: 'on_down' | 'on_run' | 'on_complete' | 'on_overlap';
   reason: string;
   /** For repeats, which alert of the incident this is (2 = the first repeat); 0 otherwise. */
   sequence: number;
@@ -86,6 +106,8 @@ export interface Flip {
   to: MonitorState;
   /** Human-readable cause: "grace period elapsed", "failure ping (exit code 2)", … */
   reason: string;
-  /** False for a change that must not alert (a manual reset); not stored. */
+  /** False for a change that must not alert (a manual reset, a tolerated miss); not stored. */
   notify?: false;
+  /** `missed`: a missed run that `schedule_tolerance` let pass (logged, not alerted). Absent for plain state changes. */
+  kind?: 'missed';
 }

@@ -45,8 +45,12 @@ function listKeys(input: unknown, field: string): string[] {
   return keys.length > 0 ? keys : ['default'];
 }
 
-/** The rule rows a notify setting stands for: alerts on down and recovery, plus the chosen lifecycle events. */
+/**
+ * The rule rows a notify setting stands for: alerts on down, recovery, degraded runs and overlapping runs
+ * (the last two only happen when `expected_runtime` / `overlap_policy: alert` ask for them), plus the chosen
+ * lifecycle events.
+ */
 export function rulesOfNotify(notify: Notify): { listKey: string; event: string }[] {
-  const events = ['on_down', 'on_recovery', ...(notify.events.run ? ['on_run'] : []), ...(notify.events.complete ? ['on_complete'] : [])];
+  const events = ['on_down', 'on_recovery', 'on_degraded', 'on_overlap', ...(notify.events.run ? ['on_run'] : []), ...(notify.events.complete ? ['on_complete'] : [])];
   return notify.alerts.flatMap((listKey) => events.map((event) => ({ listKey, event })));
 }

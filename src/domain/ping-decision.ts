@@ -4,16 +4,21 @@ import type { PingInput } from './ping.js';
 import { timingOf } from './timing.js';
 import { violatedAssertions } from './assertions.js';
 import { scanPayload } from './payload-scanning.js';
+import { secondsBetween, takeOpenRun, type FailureKind } from './runs.js';
 import { applyEvent, type MonitorEvent, type Transition } from './transitions.js';
 
-export function eventOfPing(ping: Pick<PingInput, 'kind' | 'exitCode'>): MonitorEvent {
+export function eventOfPing(ping: Pick<PingInput, 'kind' | 'exitCode' | 'details'>): MonitorEvent {
+  const runId = ping.details?.series ?? null;
+  const duration = ping.details?.duration ?? null;
   switch (ping.kind) {
     case 'success':
-      return { type: 'success' };
+      return { type: 'success', runId, duration };
     case 'start':
-      return { type: 'start' };
+      return { type: 'start', runId };
     case 'fail':
-      return { type: 'fail', exitCode: ping.exitCode };
+      return { type: 'fail', exitCode: ping.exitCode, runId, duration };
+    case 'progress':
+      return { type: 'progress', runId };
     case 'log':
       return { type: 'log' };
     case 'ok':
@@ -42,13 +47,13 @@ export function decidePing(monitor: Monitor, ping: DecidedPing): Transition {
  * so does the absence of every success keyword when some are configured. Failure pings stay failures. Null
  * when scanning does not change the ping's meaning.
  */
-function scannedEvent(monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode' | 'body' | 'msg'>): MonitorEvent | null {
+function scannedEvent(monitor: Monitor, ping: DecidedPing): MonitorEvent | null {
   const rules = monitor.payloadScanning;
   if (!rules || ping.kind !== 'success') return null;
   const body = ping.body && ping.body.length > 0 ? new TextDecoder().decode(ping.body) : null;
   const verdict = scanPayload(rules, [body, ping.msg]);
-  if (verdict.outcome === 'failure') return { type: 'fail', exitCode: ping.exitCode, note: `failure keyword "${verdict.keyword}" found in its output` };
-  if (verdict.outcome === 'none' && rules.successKeywords.length > 0) return { type: 'fail', exitCode: ping.exitCode, note: 'none of the success keywords found in its output' };
+  if (verdict.outcome === 'failure') return failureOf(ping, `failure keyword "${verdict.keyword}" found in its output`, 'keyword');
+  if (verdict.outcome === 'none' && rules.successKeywords.length > 0) return failureOf(ping, 'none of the success keywords found in its output', 'keyword');
   return null;
 }
 
@@ -60,8 +65,14 @@ function scannedEvent(monitor: Monitor, ping: Pick<PingInput, 'kind' | 'exitCode
 function assertedEvent(monitor: Monitor, ping: DecidedPing): MonitorEvent | null {
   if (monitor.assertions.length === 0 || ping.kind !== 'success') return null;
   const last = (name: string) => ping.details?.metrics.filter((m) => m.name === name).at(-1)?.value ?? null;
-  const measured = monitor.runningSince ? (ping.receivedAt.getTime() - monitor.runningSince.getTime()) / 1000 : null;
+  const { run } = takeOpenRun(monitor.openRuns, ping.details?.series);
+  const measured = run ? secondsBetween(run.startedAt, ping.receivedAt) : null;
   const violated = violatedAssertions(monitor.assertions, { duration: ping.details?.duration ?? measured, count: last('count'), error_count: last('error_count') });
   if (violated.length === 0) return null;
-  return { type: 'fail', exitCode: ping.exitCode, note: `assertion failed: ${violated.map((a) => a.text).join('; ')}` };
+  return failureOf(ping, `assertion failed: ${violated.map((a) => a.text).join('; ')}`, 'assertion');
+}
+
+/** A success ping judged a failure (by its output or its metrics): same run, same duration. */
+function failureOf(ping: DecidedPing, note: string, failureKind: FailureKind): MonitorEvent {
+  return { type: 'fail', exitCode: ping.exitCode, note, failureKind, runId: ping.details?.series ?? null, duration: ping.details?.duration ?? null };
 }

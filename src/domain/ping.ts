@@ -1,7 +1,10 @@
 /** A received signal, in the shape every ingest dialect produces. */
 
-/** `ok` is a manual reset: the monitor is up again, without a recovery alert (Cronitor's state=ok). */
-export const PING_KINDS = ['success', 'start', 'fail', 'log', 'ok'] as const;
+/**
+ * `ok` is a manual reset: the monitor is up again, without a recovery alert (Cronitor's state=ok).
+ * `progress` is a sign of life from an open run: it pushes back the run's `inactivity_timeout`.
+ */
+export const PING_KINDS = ['success', 'start', 'fail', 'log', 'ok', 'progress'] as const;
 export type PingKind = (typeof PING_KINDS)[number];
 
 /** The largest ping body and `msg` we keep; larger requests are refused (413) rather than silently cut. */
@@ -63,10 +66,10 @@ export interface PingRecord {
 
 export const BODY_PREVIEW_CHARS = 200;
 
-/** Maps the URL's action segment to a ping kind: `start`, `fail`, `log`, `ok`, or an exit code 0–255. */
+/** Maps the URL's action segment to a ping kind: `start`, `fail`, `log`, `ok`, `progress`, or an exit code 0–255. */
 export function pingKindFromAction(action: string | undefined): { kind: PingKind; exitCode: number | null } | null {
   if (action === undefined || action === '') return { kind: 'success', exitCode: null };
-  if (action === 'start' || action === 'fail' || action === 'log' || action === 'ok') return { kind: action, exitCode: null };
+  if (action === 'start' || action === 'fail' || action === 'log' || action === 'ok' || action === 'progress') return { kind: action, exitCode: null };
   if (/^\d{1,3}$/.test(action)) {
     const code = Number(action);
     if (code > 255) return null;

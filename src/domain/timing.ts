@@ -18,7 +18,7 @@ export function parsedSchedule(config: Pick<MonitorConfig, 'schedule' | 'timezon
   return schedule;
 }
 
-export function timingOf(config: Pick<MonitorConfig, 'schedule' | 'timezone' | 'graceSeconds' | 'realertSeconds'>): Timing {
+export function timingOf(config: Pick<MonitorConfig, 'schedule' | 'timezone' | 'graceSeconds' | 'realertSeconds' | 'runRules'>): Timing {
   const schedule = parsedSchedule(config);
-  return { graceSeconds: config.graceSeconds, realertSeconds: config.realertSeconds, next: (after) => nextExpected(schedule, after) };
+  return { graceSeconds: config.graceSeconds, realertSeconds: config.realertSeconds, rules: config.runRules, next: (after) => nextExpected(schedule, after) };
 }

@@ -1,6 +1,7 @@
 /** Domain records → API JSON (snake_case, ISO instants). */
 import type { Flip, Monitor } from '../domain/monitor.js';
 import type { PingRecord } from '../domain/ping.js';
+import type { RunRecord } from '../domain/runs.js';
 import { intervalSecondsOf } from '../domain/monitor-config.js';
 import { parsedSchedule } from '../domain/timing.js';
 
@@ -23,6 +24,16 @@ export function presentMonitor(m: Monitor, baseUrl: string) {
     notify: m.notify,
     payload_metrics: m.payloadMetrics,
     assertions: m.assertions.map((a) => a.text),
+    expected_runtime: m.runRules.expectedRuntime,
+    max_runtime: m.runRules.maxRuntime,
+    inactivity_timeout: m.runRules.inactivityTimeout,
+    schedule_tolerance: m.runRules.scheduleTolerance,
+    failure_tolerance: m.runRules.failureTolerance,
+    recovery_threshold: m.runRules.recoveryThreshold,
+    overlap_policy: m.runRules.overlapPolicy,
+    running: m.openRuns.length,
+    last_duration: m.lastDuration,
+    degraded_reason: m.state === 'degraded' ? m.stateReason : null,
     payload_scanning: m.payloadScanning && { success_keyword: m.payloadScanning.successKeywords, failure_keyword: m.payloadScanning.failureKeywords },
     ping_url: `${baseUrl}/v1/ping/${m.pingToken}`,
     ping_token: m.pingToken,
@@ -58,5 +69,21 @@ export function presentPing(p: PingRecord) {
 }
 
 export function presentFlip(f: Flip & { id: number }) {
-  return { id: f.id, at: f.at.toISOString(), from: f.from, to: f.to, reason: f.reason };
+  return { id: f.id, at: f.at.toISOString(), from: f.from, to: f.to, reason: f.reason, kind: f.kind ?? ('state' as const) };
+}
+
+export function presentRun(r: RunRecord) {
+  return {
+    id: r.id,
+    run_id: r.runId,
+    outcome: r.outcome,
+    started_at: iso(r.startedAt),
+    finished_at: iso(r.finishedAt),
+    duration: r.duration,
+    failure_kind: r.failureKind,
+    exit_code: r.exitCode,
+    reason: r.reason,
+    start_ping_id: r.startPingId,
+    end_ping_id: r.endPingId,
+  };
 }

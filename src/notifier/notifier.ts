@@ -87,7 +87,7 @@ export class Notifier {
       if (!monitor || !channel) throw new ChannelError('the monitor or channel no longer exists', { permanent: true });
       const kind = this.options.kinds.get(channel.kind);
       if (!kind) throw new ChannelError(`no sender for channel kind "${channel.kind}"`, { permanent: true });
-      const downSince = n.event === 'on_recovery' ? await this.downSince(n) : null;
+      const downSince = n.event === 'on_recovery' && n.flip.from === 'down' ? await this.downSince(n) : null;
       const result = await kind.send(buildMessage(n, monitor, this.options.baseUrl(), downSince), this.configOf(kind, channel.config), this.options.http);
       await this.store.finishNotification(n.id, { ok: true, at: now(), responseCode: result.status });
       this.stats.sent++;

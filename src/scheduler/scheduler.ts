@@ -60,10 +60,10 @@ export class Scheduler {
       const due = await this.store.dueMonitors(now, this.batchSize);
       for (const monitor of due) {
         if (monitor.deadline) lag = Math.max(lag, now.getTime() - monitor.deadline.getTime());
-        const { status, flips, alerts } = applyEvent(monitor, { type: 'deadline' }, now, timingOf(monitor));
+        const { status, flips, alerts, runs } = applyEvent(monitor, { type: 'deadline' }, now, timingOf(monitor));
         if (status.version === monitor.version) continue;
         // false: a ping or another scheduler changed it first; its new deadline will bring it back if needed.
-        if (await this.store.updateMonitor({ ...monitor, ...status, updatedAt: now }, monitor.version, flips, alerts)) moved++;
+        if (await this.store.updateMonitor({ ...monitor, ...status, updatedAt: now }, monitor.version, flips, alerts, runs)) moved++;
       }
       if (due.length < this.batchSize) break;
     }

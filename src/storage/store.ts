@@ -5,6 +5,7 @@
  */
 import type { Alert, Flip, Monitor, MonitorState, MonitorStatus } from '../domain/monitor.js';
 import type { PingInput, PingRecord } from '../domain/ping.js';
+import type { RunChange, RunRecord } from '../domain/runs.js';
 import type { Transition } from '../domain/transitions.js';
 
 export interface Project {
@@ -150,18 +151,26 @@ export interface Store {
   /** Any project's monitor by id (workers only: the scheduler works across projects). */
   getMonitorById(id: string): Promise<Monitor | null>;
   getMonitorByToken(token: string): Promise<Monitor | null>;
+  /**
+   * The monitor whose key (slug) is exactly `key` in the project whose ping key is exactly `pingKey` (both
+   * case-sensitive), as healthchecks-style `/ping/<ping_key>/<slug>` URLs and email pings address it; null when
+   * either is unknown. Shows the monitor's latest status, pings included, like getMonitorByToken.
+   */
+  getMonitorBySlug(pingKey: string, key: string): Promise<Monitor | null>;
   listMonitors(projectId: string, filter: MonitorFilter): Promise<Page<Monitor>>;
   /**
    * Writes config and status if the stored version still equals `expectedVersion` (compare-and-set), with the
-   * flips and the notifications they and `alerts` raise, in one transaction. Returns false (and writes nothing) when someone else changed it first.
+   * flips and the notifications they and `alerts` raise, and the run changes (a timed-out run), in one
+   * transaction. Returns false (and writes nothing) when someone else changed it first.
    * Throws AppError('conflict') when a changed key collides.
    */
-  updateMonitor(monitor: Monitor, expectedVersion: number, flips: Flip[], alerts?: Alert[]): Promise<boolean>;
+  updateMonitor(monitor: Monitor, expectedVersion: number, flips: Flip[], alerts?: Alert[], runs?: RunChange[]): Promise<boolean>;
   deleteMonitor(projectId: string, id: string): Promise<boolean>;
 
   /**
    * Records a batch of pings in one transaction (group commit): per ping, finds the monitor by token, asks
-   * `decide` for its transition, stores the ping, the new status and the flips. Unknown tokens store nothing.
+   * `decide` for its transition, stores the ping, the new status, the flips and the runs it opened or closed
+   * (the ping's id as the run's start or end ping). Unknown tokens store nothing.
    * Resolves only once the batch is durable. Outcomes are in input order.
    */
   recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]>;
@@ -169,6 +178,8 @@ export interface Store {
   /** The stored body of one ping of that monitor; null if no such ping; an empty buffer if it had none. */
   getPingBody(monitorId: string, pingId: number): Promise<Buffer | null>;
   listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>>;
+  /** The monitor's runs, newest first (open ones included). */
+  listRuns(monitorId: string, limit: number, offset: number): Promise<Page<RunRecord>>;
   /**
    * Points of the monitor's payload metrics (oldest first) with `from <= at < to`, at most `limit`; all names
    * when `name` is undefined. A null value is a ping whose body had no number at that rule's path.
@@ -220,9 +231,9 @@ export interface Store {
   nextNotificationAt(): Promise<Date | null>;
 
   /**
-   * Deletes pings beyond the newest `keep` of each monitor, visiting at most `monitors` monitors after the one
+   * Deletes pings (and finished runs) beyond the newest `keep` of each monitor, visiting at most `monitors` monitors after the one
    * with id `after` (ids ascending) and deleting at most `maxRows` rows, so each call is a short transaction.
-   * Returns the rows deleted and the id to continue after (`''` is before every id; null once the last monitor
+   * Returns the ping rows deleted and the id to continue after (`''` is before every id; null once the last monitor
    * was visited).
    */
   prunePings(keep: number, after: string | null, monitors: number, maxRows: number): Promise<{ deleted: number; next: string | null }>;

@@ -1,3 +1,4 @@
+import { DEFAULT_RUN_RULES } from '../../src/domain/run-rules.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Monitor } from '../../src/domain/monitor.js';
@@ -9,7 +10,7 @@ import { timingOf } from '../../src/domain/timing.js';
 import { initialStatus } from '../../src/domain/transitions.js';
 
 const T0 = new Date('2026-01-05T10:00:00.000Z');
-const config = { name: 'scan', key: 'scan', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY };
+const config = { name: 'scan', key: 'scan', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, runRules: DEFAULT_RUN_RULES };
 const monitor = (scanning: Monitor['payloadScanning']): Monitor => ({
   ...config,
   payloadScanning: scanning,
@@ -64,9 +65,13 @@ describe('assertions judge a successful completion', () => {
   });
 
   it('measures the duration from the open run when the client sends none', () => {
-    const running = { ...withAssertions(['metric.duration < 1 min']), state: 'running' as const, runningSince: new Date(T0.getTime() - 120_000) };
+    const openSince = (ms: number) => {
+      const startedAt = new Date(T0.getTime() - ms);
+      return { runningSince: startedAt, openRuns: [{ runId: null, startedAt, activeAt: startedAt }] };
+    };
+    const running = { ...withAssertions(['metric.duration < 1 min']), state: 'running' as const, ...openSince(120_000) };
     assert.equal(decidePing(running, ping('success', null)).status.state, 'down');
-    const quick = { ...running, runningSince: new Date(T0.getTime() - 10_000) };
+    const quick = { ...running, ...openSince(10_000) };
     assert.equal(decidePing(quick, ping('success', null)).status.state, 'up');
   });
 

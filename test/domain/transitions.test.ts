@@ -1,3 +1,4 @@
+import { DEFAULT_RUN_RULES } from '../../src/domain/run-rules.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MonitorStatus } from '../../src/domain/monitor.js';
@@ -6,7 +7,7 @@ import { applyEvent, initialStatus, type MonitorEvent, type Timing } from '../..
 const T0 = new Date('2026-01-05T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 /** Every hour, 2 minutes grace. */
-const hourly: Timing = { graceSeconds: 120, realertSeconds: 0, next: (after) => new Date(after.getTime() + 3600_000) };
+const hourly: Timing = { graceSeconds: 120, realertSeconds: 0, rules: DEFAULT_RUN_RULES, next: (after) => new Date(after.getTime() + 3600_000) };
 
 /** Runs events in order, each at its offset (seconds after T0) and returns the final status and all flips. */
 function run(steps: [number, MonitorEvent][], timing: Timing = hourly) {
@@ -87,7 +88,7 @@ describe('monitor state machine', () => {
   });
 
   it('a rescheduled late monitor whose new expectation is in the future is up again', () => {
-    const slow: Timing = { graceSeconds: 120, realertSeconds: 0, next: (after) => new Date(after.getTime() + 86_400_000) };
+    const slow: Timing = { graceSeconds: 120, realertSeconds: 0, rules: DEFAULT_RUN_RULES, next: (after) => new Date(after.getTime() + 86_400_000) };
     let s = run([[0, { type: 'success' }], [3600, { type: 'deadline' }]]).status;
     assert.equal(s.state, 'late');
     const t = applyEvent(s, { type: 'reschedule' }, at(3610), slow);

@@ -2,6 +2,7 @@
  * The behaviour every Store backend must have. Each backend's test file calls `storeContract` with a factory
  * that returns a fresh, empty, migrated store.
  */
+import { DEFAULT_RUN_RULES } from '../../src/domain/run-rules.js';
 import { DEFAULT_NOTIFY } from '../../src/domain/notify.js';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { timingOf } from '../../src/domain/timing.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { Monitor } from '../../src/domain/monitor.js';
 import type { PingInput } from '../../src/domain/ping.js';
-import { initialStatus } from '../../src/domain/transitions.js';
+import { applyEvent, initialStatus } from '../../src/domain/transitions.js';
 import type { Project, Store } from '../../src/storage/store.js';
 
 const T0 = new Date('2026-01-05T10:00:00.000Z');
@@ -34,7 +35,7 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
     });
 
     const makeMonitor = (over: Partial<Monitor> = {}): Monitor => {
-      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [] };
+      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES };
       return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
     };
     const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({
@@ -47,6 +48,63 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.deepEqual(await store.getMonitor(project.id, m.id), m);
       assert.deepEqual(await store.getMonitorByToken(m.pingToken), m);
       assert.deepEqual(await store.getMonitorById(m.id), m);
+    });
+
+    it('round-trips run rules, open runs and streaks', async () => {
+      const runRules = { expectedRuntime: { min: 30, max: null }, maxRuntime: 600, inactivityTimeout: 60, scheduleTolerance: 2, failureTolerance: 1, recoveryThreshold: 3, overlapPolicy: 'alert' as const };
+      const openRuns = [{ runId: 'a', startedAt: at(1), activeAt: at(2) }, { runId: null, startedAt: at(3), activeAt: at(3) }];
+      const m = makeMonitor({ runRules, openRuns, runningSince: at(3), state: 'running', lastDuration: 12.345, stateReason: null, missedStreak: 1, failureStreak: 2, successStreak: 0 });
+      await store.insertMonitor(m);
+      assert.deepEqual(await store.getMonitorById(m.id), m);
+    });
+
+    it('keeps runs: opened by a start, closed by the completion paired with it, newest first', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      const withRun = (p: PingInput, series: string | null, duration: number | null = null): PingInput => ({ ...p, details: { host: null, series, statusCode: null, duration, env: null, release: null, metrics: [] } });
+      const [startA, startB] = await store.recordPings([withRun(ping(m.pingToken, 'start', 0), 'a'), withRun(ping(m.pingToken, 'start', 5), 'b')], decidePing);
+      const [endA] = await store.recordPings([withRun(ping(m.pingToken, 'success', 30), 'a')], decidePing);
+      await store.recordPings([withRun(ping(m.pingToken, 'success', 40), null, 7)], decidePing); // pairs with b, the latest open run
+      await store.recordPings([withRun(ping(m.pingToken, 'success', 50), null, 2.5)], decidePing); // no open run: a run of its own
+      const runs = await store.listRuns(m.id, 10, 0);
+      assert.equal(runs.total, 3);
+      const pingId = (o: unknown) => (o as { pingId: number }).pingId;
+      assert.deepEqual(
+        runs.items.map((r) => [r.runId, r.outcome, r.startedAt?.getTime() ?? null, r.finishedAt?.getTime() ?? null, r.duration, r.startPingId, r.endPingId]),
+        [
+          [null, 'success', null, at(50).getTime(), 2.5, null, runs.items[0]?.endPingId],
+          ['b', 'success', at(5).getTime(), at(40).getTime(), 7, pingId(startB), runs.items[1]?.endPingId],
+          ['a', 'success', at(0).getTime(), at(30).getTime(), 30, pingId(startA), pingId(endA)],
+        ],
+      );
+      assert.deepEqual((await store.listRuns(m.id, 1, 1)).items.map((r) => r.runId), ['b']);
+      const after = await store.getMonitorById(m.id);
+      assert.equal(after?.openRuns.length, 0);
+      assert.equal(after?.lastDuration, 2.5);
+    });
+
+    it('closes a timed-out run through updateMonitor, in the transaction of its flip', async () => {
+      const m = makeMonitor({ runRules: { ...DEFAULT_RUN_RULES, maxRuntime: 60 } });
+      await store.insertMonitor(m);
+      await store.recordPings([ping(m.pingToken, 'start', 0)], decidePing);
+      const running = (await store.getMonitorById(m.id))!;
+      assert.deepEqual(running.deadline, at(60));
+      const t = applyEvent(running, { type: 'deadline' }, at(60), timingOf(running));
+      assert.ok(await store.updateMonitor({ ...running, ...t.status }, running.version, t.flips, t.alerts, t.runs));
+      const [run] = (await store.listRuns(m.id, 10, 0)).items;
+      assert.deepEqual([run?.outcome, run?.duration, run?.finishedAt], ['timeout', 60, at(60)]);
+      assert.equal((await store.getMonitorById(m.id))?.downReason, 'timeout');
+      // A stale second claim writes nothing: the run is not closed twice.
+      assert.equal(await store.updateMonitor({ ...running, ...t.status }, running.version, t.flips, t.alerts, t.runs), false);
+      assert.equal((await store.listRuns(m.id, 10, 0)).total, 1);
+    });
+
+    it('keeps the kind of a tolerated missed flip', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      assert.ok(await store.updateMonitor({ ...m, version: 1 }, 0, [{ at: at(1), from: 'late', to: 'up', reason: 'missed (1 of 2 tolerated)', kind: 'missed', notify: false }, { at: at(2), from: 'up', to: 'late', reason: 'late' }]));
+      const flips = (await store.listFlips(m.id, 10, 0)).items;
+      assert.deepEqual(flips.map((f) => f.kind ?? 'state'), ['state', 'missed']);
     });
 
     it('hides a monitor from other projects', async () => {
@@ -105,6 +163,34 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal(pings.items[0]?.bodyPreview, 'done');
       assert.equal(pings.items[0]?.bodySize, 4);
       assert.deepEqual((await store.listFlips(m.id, 10, 0)).items.map((f) => `${f.from}>${f.to}`), ['running>up', 'pending>running']);
+    });
+
+    it('finds a monitor by its project\'s ping key and its key (slug), exactly, and only in that project', async () => {
+      const m = makeMonitor({ key: 'nightly-backup' });
+      await store.insertMonitor(m);
+      const other: Project = { id: newId('prj'), name: 'Q', pingKey: newPingKey(), createdAt: T0 };
+      await store.createProject(other);
+      const twin = makeMonitor({ projectId: other.id, key: 'nightly-backup' });
+      await store.insertMonitor(twin);
+      assert.deepEqual(await store.getMonitorBySlug(project.pingKey, 'nightly-backup'), m);
+      assert.deepEqual(await store.getMonitorBySlug(other.pingKey, 'nightly-backup'), twin);
+      assert.equal(await store.getMonitorBySlug(project.pingKey, 'other-job'), null, 'unknown key');
+      assert.equal(await store.getMonitorBySlug(newPingKey(), 'nightly-backup'), null, 'unknown ping key');
+      assert.equal(await store.getMonitorBySlug(project.pingKey, 'Nightly-Backup'), null, 'keys are case-sensitive');
+      assert.equal(await store.getMonitorBySlug(project.pingKey.toUpperCase(), 'nightly-backup'), null, 'ping keys are case-sensitive');
+      assert.equal(await store.getMonitorBySlug(project.pingKey, m.pingToken), null, 'a ping token is not a key');
+    });
+
+    it('shows the status from the latest pings when finding a monitor by slug', async () => {
+      const m = makeMonitor({ key: 'etl' });
+      await store.insertMonitor(m);
+      await store.recordPings([ping(m.pingToken, 'start', 1), ping(m.pingToken, 'fail', 2)], decidePing);
+      const found = await store.getMonitorBySlug(project.pingKey, 'etl');
+      assert.equal(found?.state, 'down');
+      assert.deepEqual(found?.lastPingAt, at(2));
+      assert.deepEqual(found, await store.getMonitorByToken(m.pingToken));
+      assert.equal(await store.deleteMonitor(project.id, m.id), true);
+      assert.equal(await store.getMonitorBySlug(project.pingKey, 'etl'), null, 'gone once deleted');
     });
 
     it('keeps whole ping bodies, binary included, and previews only the start', async () => {

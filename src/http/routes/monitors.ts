@@ -1,12 +1,12 @@
-/** /v1/monitors: CRUD, pause/resume, ping log, flips. Handlers only translate HTTP ↔ use cases. */
+/** /v1/monitors: CRUD, pause/resume, ping log, runs, flips. Handlers only translate HTTP ↔ use cases. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppContext } from '../../app/context.js';
 import * as monitors from '../../app/monitors.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { errorResponses, IdParams, Pagination, pageOf } from '../schemas/common.js';
-import { Flip, Monitor, MonitorInput, MonitorListQuery, PauseInput, Ping } from '../schemas/monitor.js';
-import { presentFlip, presentMonitor, presentPing } from '../present.js';
+import { Flip, Monitor, MonitorInput, MonitorListQuery, PauseInput, Ping, Run } from '../schemas/monitor.js';
+import { presentFlip, presentMonitor, presentPing, presentRun } from '../present.js';
 
 export interface MonitorRoutesOptions {
   ctx: AppContext;
@@ -100,5 +100,11 @@ export const monitorRoutes: FastifyPluginAsyncTypebox<MonitorRoutesOptions> = as
     const monitor = await monitors.getMonitor(ctx, req.principal.projectId, req.params.id);
     const page = await ctx.store.listFlips(monitor.id, req.query.limit, req.query.offset);
     return { items: page.items.map(presentFlip), total: page.total, limit: req.query.limit, offset: req.query.offset };
+  });
+
+  app.get('/monitors/:id/runs', { schema: { tags, summary: 'Runs (a start paired with its completion), newest first; open runs included', params: IdParams, querystring: Pagination, response: { 200: pageOf(Run), ...errorResponses } } }, async (req) => {
+    const monitor = await monitors.getMonitor(ctx, req.principal.projectId, req.params.id);
+    const page = await ctx.store.listRuns(monitor.id, req.query.limit, req.query.offset);
+    return { items: page.items.map(presentRun), total: page.total, limit: req.query.limit, offset: req.query.offset };
   });
 };

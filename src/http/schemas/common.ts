@@ -10,6 +10,16 @@ export const ErrorBody = Type.Object(
   },
 );
 
+/**
+ * A whole number or null. Not a union with Type.Null(): under the validator's type coercion a union turns 0
+ * into null (or null into 0), so `0` would silently mean "default" instead of being checked.
+ */
+export const NullableInteger = (options: { minimum: number; maximum: number; description: string }) =>
+  Type.Unsafe<number | null>({ type: 'integer', nullable: true, ...options });
+
+/** A string or null (see NullableInteger: null must not become ""). */
+export const NullableString = (options: { maxLength: number; description: string }) => Type.Unsafe<string | null>({ type: 'string', nullable: true, ...options });
+
 export const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 export const Pagination = Type.Object({

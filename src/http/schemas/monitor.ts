@@ -1,7 +1,9 @@
 import Type from 'typebox';
 import { MONITOR_STATES, MONITOR_TYPES } from '../../domain/monitor.js';
 import { PING_KINDS } from '../../domain/ping.js';
-import { Timestamp } from './common.js';
+import { OVERLAP_POLICIES } from '../../domain/run-rules.js';
+import { RUN_OUTCOMES } from '../../domain/runs.js';
+import { NullableInteger, NullableString, Timestamp } from './common.js';
 
 const literals = <const T extends readonly string[]>(values: T) => Type.Enum<[...T]>(values);
 const Duration = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 50 })], {
@@ -55,6 +57,17 @@ export const MonitorInput = Type.Object(
         description: 'Repeat the down alert while down: an integer is hours, or a duration like "30 minutes"; 0 or null = never. Default 8 hours; at most 10 alerts per incident.',
       }),
     ),
+    expected_runtime: Type.Optional(
+      Type.Union([Type.Object({ min: Type.Optional(Type.Union([Duration, Type.Null()])), max: Type.Optional(Type.Union([Duration, Type.Null()])) }, { additionalProperties: false }), Type.Null()], {
+        description: 'A successful run outside [min, max] leaves the monitor degraded, e.g. {"min": "30s", "max": "5m"}; null removes it',
+      }),
+    ),
+    max_runtime: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'A run still open this long after its start times out (down, reason timeout); null or 0 = the expected time plus grace' })),
+    inactivity_timeout: Type.Optional(Type.Union([Duration, Type.Null()], { description: 'A run with no start or /progress ping for this long times out; null or 0 = off' })),
+    schedule_tolerance: Type.Optional(NullableInteger({ minimum: 0, maximum: 100, description: 'Consecutive missed runs tolerated before down (logged as missed flips, not alerted); default 0' })),
+    failure_tolerance: Type.Optional(NullableInteger({ minimum: 0, maximum: 100, description: 'Consecutive failures (or timeouts) tolerated before down; default 0' })),
+    recovery_threshold: Type.Optional(NullableInteger({ minimum: 1, maximum: 100, description: 'Consecutive successes needed to leave down; default 1' })),
+    overlap_policy: Type.Optional(NullableString({ maxLength: 20, description: '"alert": a start while another run is open raises an on_overlap alert; default "allow"' })),
   },
   { additionalProperties: false },
 );
@@ -77,6 +90,16 @@ export const Monitor = Type.Object(
     payload_scanning: Type.Union([Type.Object({ success_keyword: Type.Array(Type.String()), failure_keyword: Type.Array(Type.String()) }), Type.Null()]),
     payload_metrics: Type.Array(Type.Object({ name: Type.String(), path: Type.String() })),
     assertions: Type.Array(Type.String()),
+    expected_runtime: Type.Union([Type.Object({ min: Type.Union([Type.Integer(), Type.Null()]), max: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()], { description: 'Seconds' }),
+    max_runtime: Type.Union([Type.Integer(), Type.Null()], { description: 'Seconds' }),
+    inactivity_timeout: Type.Union([Type.Integer(), Type.Null()], { description: 'Seconds' }),
+    schedule_tolerance: Type.Integer(),
+    failure_tolerance: Type.Integer(),
+    recovery_threshold: Type.Integer(),
+    overlap_policy: literals(OVERLAP_POLICIES),
+    running: Type.Integer({ description: 'Runs started and not yet completed' }),
+    last_duration: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds the last completed run took, when known' }),
+    degraded_reason: Type.Union([Type.String(), Type.Null()], { description: 'Why the monitor is degraded' }),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,
@@ -126,6 +149,21 @@ export const Flip = Type.Object({
   from: MonitorState,
   to: MonitorState,
   reason: Type.String(),
+  kind: literals(['state', 'missed'] as const),
+});
+
+export const Run = Type.Object({
+  id: Type.Integer(),
+  run_id: Type.Union([Type.String(), Type.Null()], { description: 'The client\'s run id (rid, series, check_in_id), if it sent one' }),
+  outcome: literals(RUN_OUTCOMES),
+  started_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null for a completion without a start' }),
+  finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  duration: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds' }),
+  failure_kind: Type.Union([literals(['fail', 'exit_code', 'keyword', 'assertion'] as const), Type.Null()]),
+  exit_code: Type.Union([Type.Integer(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  start_ping_id: Type.Union([Type.Integer(), Type.Null()]),
+  end_ping_id: Type.Union([Type.Integer(), Type.Null()]),
 });
 
 export const PingReply = Type.Object({

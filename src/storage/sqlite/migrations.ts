@@ -167,4 +167,39 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX notifications_batch ON notifications(monitor_id, channel_id, event, id);
     `,
   },
+  {
+    version: 3,
+    name: 'runs',
+    sql: `
+      -- Run rules (runtime bounds, tolerances, overlap policy) as one JSON object; missing keys take defaults.
+      ALTER TABLE monitors ADD COLUMN run_rules TEXT NOT NULL DEFAULT '{}';
+      -- Open runs as [{runId, startedAt, activeAt}] (instants in ms), oldest first.
+      ALTER TABLE monitors ADD COLUMN open_runs TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE monitors ADD COLUMN last_duration REAL;
+      ALTER TABLE monitors ADD COLUMN state_reason TEXT;
+      ALTER TABLE monitors ADD COLUMN missed_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE monitors ADD COLUMN failure_streak INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE monitors ADD COLUMN success_streak INTEGER NOT NULL DEFAULT 0;
+      UPDATE monitors SET open_runs = json_array(json_object('runId', NULL, 'startedAt', running_since, 'activeAt', running_since))
+        WHERE running_since IS NOT NULL;
+      -- 'missed' for a tolerated missed run; NULL for a plain state change.
+      ALTER TABLE flips ADD COLUMN kind TEXT;
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
+        run_key TEXT,
+        started_at INTEGER,
+        finished_at INTEGER,
+        duration REAL,
+        outcome TEXT NOT NULL,
+        failure_kind TEXT,
+        exit_code INTEGER,
+        reason TEXT,
+        start_ping_id INTEGER,
+        end_ping_id INTEGER
+      );
+      CREATE INDEX runs_monitor ON runs(monitor_id, id);
+      CREATE INDEX runs_open ON runs(monitor_id, started_at) WHERE outcome = 'running';
+    `,
+  },
 ];

@@ -28,7 +28,7 @@ interface OutboxEvent {
 export function writeFlips(stmt: Statements, monitor: Pick<Monitor, 'id' | 'projectId' | 'downReason'>, flips: Flip[], output_tail: string | null = null): number {
   let queued = 0;
   for (const f of flips) {
-    const flipId = Number(stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason).lastInsertRowid);
+    const flipId = Number(stmt.insertFlip.run(monitor.id, ms(f.at), f.from, f.to, f.reason, f.kind ?? null).lastInsertRowid);
     for (const event of eventsOfFlip(f, monitor.downReason)) {
       queued += enqueue(stmt, { project_id: monitor.projectId, monitor_id: monitor.id, dedup_prefix: `flip:${flipId}`, event, at: f.at.getTime(), from_state: f.from, to_state: f.to, reason: f.reason, output_tail });
     }

@@ -32,7 +32,7 @@ export function listMetricPoints(db: Database, monitorId: string, q: { name?: st
   return rows.map((r) => ({ name: r.name, at: new Date(r.at), value: r.value, pingId: r.ping_id }));
 }
 
-/** Keeps the newest `keep` pings per monitor, walking at most `monitors` monitors after `after`; the caller flushes first. */
+/** Keeps the newest `keep` pings (and finished runs) per monitor, walking at most `monitors` monitors after `after`; the caller flushes first. */
 export function prunePings(db: Database, stmt: Statements, keep: number, after: string | null, monitors: number, maxRows: number): { deleted: number; next: string | null } {
   return db
     .transaction(() => {
@@ -41,6 +41,8 @@ export function prunePings(db: Database, stmt: Statements, keep: number, after: 
       for (const [i, id] of ids.entries()) {
         const cutoff = stmt.pingCutoff.get(id, keep) as number | undefined;
         if (cutoff !== undefined) deleted += stmt.deleteOldPings.run(id, cutoff, maxRows - deleted).changes;
+        const runCutoff = stmt.runCutoff.get(id, keep) as number | undefined;
+        if (runCutoff !== undefined) stmt.deleteOldRuns.run(id, runCutoff, maxRows); // runs are at most one per ping: same bound
         // Out of budget: continue with this same monitor next time, it may have more to delete.
         if (deleted >= maxRows) return { deleted, next: ids[i - 1] ?? after ?? '' };
       }

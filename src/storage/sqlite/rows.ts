@@ -2,6 +2,8 @@
 import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
 import type { Assertion } from '../../domain/assertions.js';
+import { DEFAULT_RUN_RULES, type RunRules } from '../../domain/run-rules.js';
+import type { FailureKind, OpenRun, RunOutcome, RunRecord } from '../../domain/runs.js';
 import type { PayloadMetricRule } from '../../domain/payload-metrics.js';
 import type { PayloadScanning } from '../../domain/payload-scanning.js';
 import type { PingDetails, PingKind, PingRecord } from '../../domain/ping.js';
@@ -23,12 +25,19 @@ export interface MonitorRow {
   payload_scanning: string | null;
   payload_metrics: string;
   assertions: string;
+  run_rules: string;
   ping_token: string;
   state: string;
   down_reason: string | null;
   down_exit_code: number | null;
   last_ping_at: number | null;
   running_since: number | null;
+  open_runs: string;
+  last_duration: number | null;
+  state_reason: string | null;
+  missed_streak: number;
+  failure_streak: number;
+  success_streak: number;
   next_expected_at: number | null;
   deadline: number | null;
   paused_until: number | null;
@@ -58,12 +67,19 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     payloadScanning: r.payload_scanning === null ? null : (JSON.parse(r.payload_scanning) as PayloadScanning),
     payloadMetrics: JSON.parse(r.payload_metrics) as PayloadMetricRule[],
     assertions: JSON.parse(r.assertions) as Assertion[],
+    runRules: { ...DEFAULT_RUN_RULES, ...(JSON.parse(r.run_rules) as Partial<RunRules>) },
     pingToken: r.ping_token,
     state: r.state as MonitorState,
     downReason: r.down_reason as DownReason | null,
     downExitCode: r.down_exit_code,
     lastPingAt: date(r.last_ping_at),
     runningSince: date(r.running_since),
+    openRuns: openRunsFromJson(r.open_runs),
+    lastDuration: r.last_duration,
+    stateReason: r.state_reason,
+    missedStreak: r.missed_streak,
+    failureStreak: r.failure_streak,
+    successStreak: r.success_streak,
     nextExpectedAt: date(r.next_expected_at),
     deadline: date(r.deadline),
     pausedUntil: date(r.paused_until),
@@ -91,12 +107,19 @@ export function monitorToRow(m: Monitor): MonitorRow {
     payload_scanning: m.payloadScanning === null ? null : JSON.stringify(m.payloadScanning),
     payload_metrics: JSON.stringify(m.payloadMetrics),
     assertions: JSON.stringify(m.assertions),
+    run_rules: JSON.stringify(m.runRules),
     ping_token: m.pingToken,
     state: m.state,
     down_reason: m.downReason,
     down_exit_code: m.downExitCode,
     last_ping_at: ms(m.lastPingAt),
     running_since: ms(m.runningSince),
+    open_runs: JSON.stringify(m.openRuns.map((r) => ({ runId: r.runId, startedAt: r.startedAt.getTime(), activeAt: r.activeAt.getTime() }))),
+    last_duration: m.lastDuration,
+    state_reason: m.stateReason,
+    missed_streak: m.missedStreak,
+    failure_streak: m.failureStreak,
+    success_streak: m.successStreak,
     next_expected_at: ms(m.nextExpectedAt),
     deadline: ms(m.deadline),
     paused_until: ms(m.pausedUntil),
@@ -148,10 +171,49 @@ export interface FlipRow {
   from_state: string;
   to_state: string;
   reason: string;
+  kind: string | null;
 }
 
 export function flipFromRow(r: FlipRow): Flip & { id: number } {
-  return { id: r.id, at: new Date(r.at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason };
+  const flip: Flip & { id: number } = { id: r.id, at: new Date(r.at), from: r.from_state as MonitorState, to: r.to_state as MonitorState, reason: r.reason };
+  if (r.kind === 'missed') flip.kind = 'missed';
+  return flip;
+}
+
+function openRunsFromJson(json: string): OpenRun[] {
+  return (JSON.parse(json) as { runId: string | null; startedAt: number; activeAt: number }[]).map((r) => ({ runId: r.runId, startedAt: new Date(r.startedAt), activeAt: new Date(r.activeAt) }));
+}
+
+export interface RunRow {
+  id: number;
+  monitor_id: string;
+  run_key: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration: number | null;
+  outcome: string;
+  failure_kind: string | null;
+  exit_code: number | null;
+  reason: string | null;
+  start_ping_id: number | null;
+  end_ping_id: number | null;
+}
+
+export function runFromRow(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    monitorId: r.monitor_id,
+    runId: r.run_key,
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+    duration: r.duration,
+    outcome: r.outcome as RunOutcome,
+    failureKind: r.failure_kind as FailureKind | null,
+    exitCode: r.exit_code,
+    reason: r.reason,
+    startPingId: r.start_ping_id,
+    endPingId: r.end_ping_id,
+  };
 }
 
 export interface ChannelRow {

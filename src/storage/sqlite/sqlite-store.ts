@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingDetails, PingInput, PingKind, PingRecord } from '../../domain/ping.js';
+import type { RunChange, RunRecord } from '../../domain/runs.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { outputTail } from '../../domain/output-tail.js';
 import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
@@ -40,6 +41,7 @@ import { listMonitors } from './monitor-queries.js';
 import * as notifications from './notification-queries.js';
 import * as outbox from './outbox.js';
 import * as pingHistory from './ping-history.js';
+import * as runHistory from './run-history.js';
 import { monitorFromRow, monitorToRow, type MonitorRow } from './rows.js';
 import { prepareStatements, STATUS_COLUMNS, type Statements } from './statements.js';
 import { uniqueOrConflict } from './unique-or-conflict.js';
@@ -184,17 +186,27 @@ export class SqliteStore implements Store {
     return r ? monitorFromRow(r) : null;
   }
 
+  async getMonitorBySlug(pingKey: string, key: string): Promise<Monitor | null> {
+    // On the ping path (slug URLs resolve to a token first): overlay the coalesced status instead of flushing,
+    // which would write every pinged monitor's row once per slug ping. Unflushed entries are always newer
+    // than the row, since every other write flushes first.
+    const r = this.stmt.monitorBySlug.get(key, pingKey) as MonitorRow | undefined;
+    if (!r) return null;
+    return this.unflushed.get(r.id)?.monitor ?? monitorFromRow(r);
+  }
+
   async listMonitors(projectId: string, f: MonitorFilter): Promise<Page<Monitor>> {
     this.flush();
     return listMonitors(this.db, projectId, f);
   }
 
-  async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[], alerts: Alert[] = []): Promise<boolean> {
+  async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[], alerts: Alert[] = [], runs: RunChange[] = []): Promise<boolean> {
     this.flush();
     return this.db.transaction(() => {
       const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
       if (changed !== 1) return false;
       outbox.writeFlips(this.stmt, m, flips);
+      runHistory.writeRuns(this.stmt, m.id, runs, null);
       if (alerts.length > 0) outbox.writeAlerts(this.stmt, m, alerts, `alert:${m.id}:${m.updatedAt.getTime()}`);
       return true;
     }).immediate();
@@ -214,7 +226,7 @@ export class SqliteStore implements Store {
           if (!row) return { found: false };
           monitor = monitorFromRow(row);
         }
-        const { status, flips, alerts } = decide(monitor, ping);
+        const { status, flips, alerts, runs } = decide(monitor, ping);
         const next: Monitor = { ...monitor, ...status };
         const body = ping.body && ping.body.length > 0 ? ping.body : null;
         const pingId = Number(
@@ -223,6 +235,7 @@ export class SqliteStore implements Store {
             ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
           ).lastInsertRowid,
         );
+        if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);
         const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
         if (monitor.payloadMetrics.length > 0 && body) {
           for (const point of extractPayloadMetrics(monitor.payloadMetrics, body.toString('utf8'))) {
@@ -251,6 +264,10 @@ export class SqliteStore implements Store {
 
   async listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>> {
     return pingHistory.listFlips(this.stmt, monitorId, limit, offset);
+  }
+
+  async listRuns(monitorId: string, limit: number, offset: number): Promise<Page<RunRecord>> {
+    return runHistory.listRuns(this.stmt, monitorId, limit, offset);
   }
 
   async listMetricPoints(monitorId: string, q: { name?: string; from: Date; to: Date; limit: number }): Promise<MetricPoint[]> {

@@ -5,9 +5,9 @@
 import type { Database } from './driver.js';
 
 export const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, run_rules, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, open_runs, last_duration, state_reason, missed_streak, failure_streak, success_streak, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
-export const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
+export const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'open_runs', 'last_duration', 'state_reason', 'missed_streak', 'failure_streak', 'success_streak', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
 const STATUS_UPDATES = STATUS_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
 const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
   .filter((c) => c !== 'id' && c !== 'project_id' && c !== 'created_at')
@@ -33,13 +33,27 @@ export function prepareStatements(db: Database) {
     getMonitor: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE project_id = ? AND id = ?`),
     getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
     monitorByToken: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ping_token = ?`),
+    monitorBySlug: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE key = ? AND project_id = (SELECT id FROM projects WHERE ping_key = ?)`),
     updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES} WHERE id = @id AND version = @expected_version`),
     updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, status_ping_id = @status_ping_id WHERE id = @id`),
     unreplayed: db.prepare(
       'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
     ),
     deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
-    insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)'),
+    insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason, kind) VALUES (?, ?, ?, ?, ?, ?)'),
+    openRun: db.prepare("INSERT INTO runs (monitor_id, run_key, started_at, outcome, start_ping_id) VALUES (?, ?, ?, 'running', ?)"),
+    closeRun: db.prepare(`
+      UPDATE runs SET finished_at = @finished_at, duration = @duration, outcome = @outcome, failure_kind = @failure_kind,
+        exit_code = @exit_code, reason = @reason, end_ping_id = @end_ping_id
+      WHERE id = (SELECT id FROM runs WHERE monitor_id = @monitor_id AND outcome = 'running' AND started_at = @started_at
+                  AND run_key IS @run_key ORDER BY id DESC LIMIT 1)`),
+    insertClosedRun: db.prepare(`
+      INSERT INTO runs (monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, end_ping_id)
+      VALUES (@monitor_id, @run_key, @started_at, @finished_at, @duration, @outcome, @failure_kind, @exit_code, @reason, @end_ping_id)`),
+    listRuns: db.prepare('SELECT * FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+    countRuns: db.prepare('SELECT count(*) FROM runs WHERE monitor_id = ?').pluck(),
+    runCutoff: db.prepare('SELECT id FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+    deleteOldRuns: db.prepare("DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE monitor_id = ? AND id <= ? AND outcome <> 'running' ORDER BY id LIMIT ?)"),
     insertPing: db.prepare(
       'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -49,7 +63,7 @@ export function prepareStatements(db: Database) {
     countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
     pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
     insertMetric: db.prepare('INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value) VALUES (?, ?, ?, ?, ?)'),
-    listFlips: db.prepare('SELECT id, at, from_state, to_state, reason FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+    listFlips: db.prepare('SELECT id, at, from_state, to_state, reason, kind FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
     countFlips: db.prepare('SELECT count(*) FROM flips WHERE monitor_id = ?').pluck(),
     due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
     nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
