@@ -1,0 +1,114 @@
+/** Monitor rows: reads, the compare-and-set update, the scheduler's deadline queries and the ping path's lock and write-back. */
+import type { Monitor, MonitorState } from '../../domain/monitor.js';
+import type { MonitorFilter, Page } from '../store.js';
+import { all, first, run, type Queryable } from './db.js';
+import { MONITOR_COLUMNS, MONITOR_SELECT, monitorFromRow, monitorValues, openRunsJson, pgText, type MonitorRow } from './rows.js';
+
+const INSERT_MONITOR = `INSERT INTO monitors (${MONITOR_SELECT}) VALUES (${MONITOR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+/** Every column but the identity (id, project, creation time). */
+const UPDATABLE = MONITOR_COLUMNS.flatMap((c, i) => (c === 'id' || c === 'project_id' || c === 'created_at' ? [] : [{ column: c, index: i }]));
+/** $1 the id, then the updatable columns, then the expected version. */
+const UPDATE_MONITOR = `UPDATE monitors SET ${UPDATABLE.map(({ column }, i) => `${column} = $${i + 2}`).join(', ')}
+  WHERE id = $1 AND version = $${UPDATABLE.length + 2}`;
+
+export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
+  await db.query(INSERT_MONITOR, monitorValues(m));
+}
+
+export async function getMonitor(db: Queryable, projectId: string, id: string): Promise<Monitor | null> {
+  const r = await first<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE project_id = $1 AND id = $2`, [projectId, id]);
+  return r ? monitorFromRow(r) : null;
+}
+
+export async function getMonitorById(db: Queryable, id: string): Promise<Monitor | null> {
+  const r = await first<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE id = $1`, [id]);
+  return r ? monitorFromRow(r) : null;
+}
+
+/** By the project's ping key and the monitor's key (slug), both exact. */
+export async function getMonitorBySlug(db: Queryable, pingKey: string, key: string): Promise<Monitor | null> {
+  const r = await first<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE key = $2 AND project_id = (SELECT id FROM projects WHERE ping_key = $1)`, [pingKey, key]);
+  return r ? monitorFromRow(r) : null;
+}
+
+export async function getMonitorByToken(db: Queryable, token: string): Promise<Monitor | null> {
+  const r = await first<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = $1`, [token]);
+  return r ? monitorFromRow(r) : null;
+}
+
+/** A null filter value matches everything: the statements stay fixed and the planner drops the unused test. */
+const MONITOR_FILTER = 'project_id = $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR tags ? $3)';
+
+export async function listMonitors(db: Queryable, projectId: string, f: MonitorFilter): Promise<Page<Monitor>> {
+  const params = [projectId, f.state || null, f.tag || null];
+  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE ${MONITOR_FILTER} ORDER BY created_at, id LIMIT $4 OFFSET $5`, [...params, f.limit, f.offset]);
+  const total = await first<{ n: number }>(db, `SELECT count(*) AS n FROM monitors WHERE ${MONITOR_FILTER}`, params);
+  return { items: rows.map(monitorFromRow), total: total?.n ?? 0 };
+}
+
+/** Writes the whole monitor if its stored version is still `expectedVersion`; false when it was not. */
+export async function updateMonitorIfVersion(db: Queryable, m: Monitor, expectedVersion: number): Promise<boolean> {
+  const values = monitorValues(m);
+  return (await run(db, UPDATE_MONITOR, [m.id, ...UPDATABLE.map(({ index }) => values[index]), expectedVersion])) === 1;
+}
+
+export async function deleteMonitor(db: Queryable, projectId: string, id: string): Promise<boolean> {
+  return (await run(db, 'DELETE FROM monitors WHERE project_id = $1 AND id = $2', [projectId, id])) === 1;
+}
+
+export async function dueMonitors(db: Queryable, now: Date, limit: number): Promise<Monitor[]> {
+  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE deadline <= $1 ORDER BY deadline, id LIMIT $2`, [now, limit]);
+  return rows.map(monitorFromRow);
+}
+
+export async function nextDeadline(db: Queryable): Promise<Date | null> {
+  return (await first<{ at: Date | null }>(db, 'SELECT min(deadline) AS at FROM monitors'))?.at ?? null;
+}
+
+export async function countMonitorsByState(db: Queryable): Promise<Partial<Record<MonitorState, number>>> {
+  const out: Partial<Record<MonitorState, number>> = {};
+  for (const r of await all<{ state: MonitorState; n: number }>(db, 'SELECT state, count(*) AS n FROM monitors GROUP BY state')) out[r.state] = r.n;
+  return out;
+}
+
+/**
+ * The monitors of these ping tokens, locked for the rest of the transaction. Locks are taken in id order, so
+ * two batches sharing monitors wait for each other instead of deadlocking. NO KEY UPDATE is the lock the
+ * status write needs: it excludes other batches and compare-and-set updates, yet lets other transactions
+ * insert rows that merely reference the monitor (rules, for instance).
+ */
+export async function lockMonitorsByToken(db: Queryable, tokens: string[]): Promise<Monitor[]> {
+  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [tokens]);
+  return rows.map(monitorFromRow);
+}
+
+/** The status columns a ping changes, with their SQL types, for the multi-row write-back. */
+const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unknown][] = [
+  ['state', 'text', (m) => m.state],
+  ['down_reason', 'text', (m) => m.downReason],
+  ['down_exit_code', 'int', (m) => m.downExitCode],
+  ['last_ping_at', 'timestamptz', (m) => m.lastPingAt],
+  ['running_since', 'timestamptz', (m) => m.runningSince],
+  ['open_runs', 'jsonb', (m) => openRunsJson(m.openRuns)],
+  ['last_duration', 'float8', (m) => m.lastDuration],
+  ['state_reason', 'text', (m) => pgText(m.stateReason)],
+  ['missed_streak', 'int', (m) => m.missedStreak],
+  ['failure_streak', 'int', (m) => m.failureStreak],
+  ['success_streak', 'int', (m) => m.successStreak],
+  ['next_expected_at', 'timestamptz', (m) => m.nextExpectedAt],
+  ['deadline', 'timestamptz', (m) => m.deadline],
+  ['paused_until', 'timestamptz', (m) => m.pausedUntil],
+  ['down_alerts', 'int', (m) => m.downAlerts],
+  ['realert_at', 'timestamptz', (m) => m.realertAt],
+  ['version', 'bigint', (m) => m.version],
+  ['updated_at', 'timestamptz', (m) => m.updatedAt],
+];
+const WRITE_STATUSES = `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c]) => `${c} = u.${c}`).join(', ')}
+  FROM unnest($1::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
+  WHERE m.id = u.id`;
+
+/** Writes the status of many monitors in one statement (the ping path holds their row locks). */
+export async function writeStatuses(db: Queryable, monitors: Monitor[]): Promise<void> {
+  if (monitors.length === 0) return;
+  await db.query(WRITE_STATUSES, [monitors.map((m) => m.id), ...STATUS_COLUMNS.map(([, , value]) => monitors.map(value))]);
+}

@@ -1,0 +1,107 @@
+/**
+ * The run history: rows opened and closed from the `RunChange`s of monitors' transitions.
+ *
+ * A batch of pings may open and close many runs. Rather than one statement per change, the changes are
+ * applied in order to an in-memory view of the runs still open (read once, under the monitors' row locks,
+ * which every writer of these monitors' runs holds), then written with one INSERT and one UPDATE. The result
+ * is what applying them one by one gives: a close pairs with the newest open row of the same monitor, run id
+ * and start; new rows take ids in the order they were created.
+ */
+import type { RunChange, RunRecord } from '../../domain/runs.js';
+import type { Page } from '../store.js';
+import { all, first, type Queryable } from './db.js';
+import { pgText, runFromRow, type RunRow } from './rows.js';
+
+export interface RunWrite {
+  monitorId: string;
+  change: RunChange;
+  /** The ping that caused it; null for the scheduler's timeouts. */
+  pingId: number | null;
+}
+
+type NewRun = Omit<RunRow, 'id'>;
+type Closing = Pick<RunRow, 'finished_at' | 'duration' | 'outcome' | 'failure_kind' | 'exit_code' | 'reason' | 'end_ping_id'>;
+
+/** An open run row: stored (by id) or created earlier in this write (by its index in the insert). */
+interface OpenRow {
+  monitorId: string;
+  runKey: string | null;
+  startedAt: number;
+  row: { id: number } | { insert: number };
+}
+
+export async function writeRuns(db: Queryable, writes: RunWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const open = await openRows(db, writes);
+  const inserts: NewRun[] = [];
+  const updates: (Closing & { id: number })[] = [];
+  for (const { monitorId, change: c, pingId } of writes) {
+    const runKey = pgText(c.runId);
+    if (c.type === 'open') {
+      inserts.push({ monitor_id: monitorId, run_key: runKey, started_at: c.startedAt, finished_at: null, duration: null, outcome: 'running', failure_kind: null, exit_code: null, reason: null, start_ping_id: pingId, end_ping_id: null });
+      open.push({ monitorId, runKey, startedAt: c.startedAt.getTime(), row: { insert: inserts.length - 1 } });
+      continue;
+    }
+    const closing: Closing = { finished_at: c.finishedAt, duration: c.duration, outcome: c.outcome, failure_kind: c.failureKind, exit_code: c.exitCode, reason: pgText(c.reason), end_ping_id: pingId };
+    const startedAt = c.startedAt?.getTime();
+    const at = startedAt === undefined ? -1 : open.findLastIndex((o) => o.monitorId === monitorId && o.runKey === runKey && o.startedAt === startedAt);
+    const [paired] = at < 0 ? [] : open.splice(at, 1);
+    if (!paired) {
+      // A completion without a start, or whose start row was pruned, is a run of its own.
+      inserts.push({ monitor_id: monitorId, run_key: runKey, started_at: c.startedAt, start_ping_id: null, ...closing });
+    } else if ('insert' in paired.row) {
+      Object.assign(inserts[paired.row.insert] as NewRun, closing);
+    } else {
+      updates.push({ id: paired.row.id, ...closing });
+    }
+  }
+  await insertRuns(db, inserts);
+  await closeRuns(db, updates);
+}
+
+/** The stored open runs of the monitors that close one, oldest row first. */
+async function openRows(db: Queryable, writes: RunWrite[]): Promise<OpenRow[]> {
+  const monitorIds = [...new Set(writes.filter((w) => w.change.type === 'close' && w.change.startedAt !== null).map((w) => w.monitorId))];
+  if (monitorIds.length === 0) return [];
+  const rows = await all<{ id: number; monitor_id: string; run_key: string | null; started_at: Date }>(
+    db,
+    "SELECT id, monitor_id, run_key, started_at FROM runs WHERE monitor_id = ANY($1::text[]) AND outcome = 'running' ORDER BY id",
+    [monitorIds],
+  );
+  return rows.map((r) => ({ monitorId: r.monitor_id, runKey: r.run_key, startedAt: r.started_at.getTime(), row: { id: r.id } }));
+}
+
+async function insertRuns(db: Queryable, rows: NewRun[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: NewRun) => T): T[] => rows.map(pick);
+  await db.query(
+    `INSERT INTO runs (monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id)
+     SELECT monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id
+     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[], $8::int[], $9::text[], $10::bigint[], $11::bigint[])
+       WITH ORDINALITY AS u(monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id, ord)
+     ORDER BY ord`,
+    [
+      col((r) => r.monitor_id), col((r) => r.run_key), col((r) => r.started_at), col((r) => r.finished_at), col((r) => r.duration), col((r) => r.outcome),
+      col((r) => r.failure_kind), col((r) => r.exit_code), col((r) => r.reason), col((r) => r.start_ping_id), col((r) => r.end_ping_id),
+    ],
+  );
+}
+
+async function closeRuns(db: Queryable, rows: (Closing & { id: number })[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: Closing & { id: number }) => T): T[] => rows.map(pick);
+  await db.query(
+    `UPDATE runs r SET finished_at = u.finished_at, duration = u.duration, outcome = u.outcome, failure_kind = u.failure_kind, exit_code = u.exit_code,
+       reason = u.reason, end_ping_id = u.end_ping_id
+     FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[])
+       AS u(id, finished_at, duration, outcome, failure_kind, exit_code, reason, end_ping_id)
+     WHERE r.id = u.id`,
+    [col((r) => r.id), col((r) => r.finished_at), col((r) => r.duration), col((r) => r.outcome), col((r) => r.failure_kind), col((r) => r.exit_code), col((r) => r.reason), col((r) => r.end_ping_id)],
+  );
+}
+
+export async function listRuns(db: Queryable, monitorId: string, limit: number, offset: number): Promise<Page<RunRecord>> {
+  const rows = await all<RunRow>(db, 'SELECT * FROM runs WHERE monitor_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3', [monitorId, limit, offset]);
+  const total = await first<{ n: number }>(db, 'SELECT count(*) AS n FROM runs WHERE monitor_id = $1', [monitorId]);
+  return { items: rows.map(runFromRow), total: total?.n ?? 0 };
+}
