@@ -30,6 +30,9 @@ export const ConfigSchema = Type.Object({
   }),
   SMTP_URL: Type.Optional(Type.String({ description: 'Outgoing mail server for email channels, e.g. smtp://user:pass@mail.example.com:587 or smtps://…:465' })),
   SMTP_FROM: Type.Optional(Type.String({ description: 'Sender of alert emails, e.g. "Overdue <overdue@example.com>"' })),
+  SMTP_LISTEN: Type.Optional(
+    Type.String({ description: 'host:port for the built-in SMTP listener that receives email pings, e.g. 0.0.0.0:2525 or [::1]:25; unset: no listener' }),
+  ),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 
@@ -51,7 +54,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const config = converted as Static<typeof ConfigSchema>;
   if (config.OVERDUE_BASE_URL !== undefined) config.OVERDUE_BASE_URL = config.OVERDUE_BASE_URL.replace(/\/+$/, '');
+  if (config.SMTP_LISTEN !== undefined) parseListen('SMTP_LISTEN', config.SMTP_LISTEN);
   return Object.freeze(config);
+}
+
+/** SMTP_LISTEN as a host and port, or null when no SMTP listener is configured. */
+export function smtpListenOf(config: Config): { host: string; port: number } | null {
+  return config.SMTP_LISTEN === undefined ? null : parseListen('SMTP_LISTEN', config.SMTP_LISTEN);
+}
+
+/** `host:port`, `[ipv6]:port`, port 0–65535 (0 picks a free one). */
+function parseListen(name: string, value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    throw new AppError('validation_error', `${name}: expected host:port such as 0.0.0.0:2525 or [::1]:2525 (got ${JSON.stringify(value)})`, name);
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
 }
 
 /** OVERDUE_TRUST_PROXY in the form Fastify's `trustProxy` takes. */

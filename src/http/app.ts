@@ -18,8 +18,10 @@ import { healthRoutes } from './routes/health.js';
 import { channelRoutes } from './routes/channels.js';
 import { monitorRoutes } from './routes/monitors.js';
 import { notificationListRoutes } from './routes/notification-lists.js';
+import { healthchecksRoutes } from './routes/healthchecks.js';
 import { pingRoutes } from './routes/pings.js';
 import { projectRoutes } from './routes/project.js';
+import { uptimeKumaRoutes } from './routes/uptime-kuma.js';
 
 export interface AppDeps {
   ctx: AppContext;
@@ -61,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store: deps.ctx.store, metrics: deps.metrics, scheduler: deps.scheduler, version: deps.version });
   await app.register(pingRoutes, { ingestor: deps.ingestor, clock: deps.ctx.clock });
+  await app.register(healthchecksRoutes, { ctx: deps.ctx, ingestor: deps.ingestor });
+  await app.register(uptimeKumaRoutes, { ingestor: deps.ingestor, clock: deps.ctx.clock });
   await app.register(
     async (api) => {
       requireApiKey(api, deps.ctx.store);

@@ -8,8 +8,9 @@ import type { AppContext } from '../app/context.js';
 import { bootstrap, type BootstrapResult } from '../app/keys.js';
 import { Metrics } from '../app/metrics.js';
 import { PingIngestor } from '../app/ping-ingestor.js';
-import { trustProxyOf, type Config } from '../config/config.js';
+import { smtpListenOf, trustProxyOf, type Config } from '../config/config.js';
 import { buildApp } from '../http/app.js';
+import { startEmailListener, type EmailListener } from '../ingest/email.js';
 import { buildChannelKinds } from '../notifier/kinds.js';
 import { Notifier } from '../notifier/notifier.js';
 import { OutboundHttp } from '../notifier/outbound-http.js';
@@ -29,6 +30,8 @@ export interface RunningServer {
   bootstrapped: BootstrapResult | null;
   /** The address actually bound (useful with PORT=0). */
   url: string;
+  /** The SMTP listener's bound address for email pings, when SMTP_LISTEN is set. */
+  smtp: { host: string; port: number } | null;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,15 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       url = await app.listen({ port: config.PORT, host: config.HOST });
       boundPort = Number(new URL(url).port);
     }
+    const smtpListen = smtpListenOf(config);
+    let email: EmailListener | null = null;
+    if (smtpListen) {
+      email = await startEmailListener({ ...smtpListen, store, ingestor, clock, logger: logger.child({ role: 'email' }) }).catch(async (err: unknown) => {
+        await app.close();
+        throw err;
+      });
+      logger.info({ address: email.address }, 'listening for email pings (SMTP)');
+    }
     if (options.runScheduler !== false) {
       scheduler.start();
       notifier.start();
@@ -78,13 +90,14 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     let stopped: Promise<void> | null = null;
     const stop = () =>
       (stopped ??= (async () => {
+        await email?.close();
         await app.close();
         await scheduler.stop();
         await notifier.stop();
         await pruner.stop();
         await store.close();
       })());
-    return { app, store, scheduler, pruner, notifier, bootstrapped, url, stop };
+    return { app, store, scheduler, pruner, notifier, bootstrapped, url, smtp: email?.address ?? null, stop };
   } catch (err) {
     await store.close();
     throw err;

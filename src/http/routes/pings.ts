@@ -1,6 +1,7 @@
 /**
- * The native ping URLs: `/v1/ping/:token[/start|/fail|/log|/:exit_code]`, and the same under `/ping/…` (the
- * healthchecks.io shape). No API key: the token is the secret. Answered only after the ping is committed.
+ * The native ping URLs: `/v1/ping/:token[/start|/fail|/log|/:exit_code]`, answered in JSON. No API key: the token
+ * is the secret. Answered only after the ping is committed. (`/ping/…`, the healthchecks.io shape, is in
+ * healthchecks.ts.)
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,8 +9,9 @@ import Type from 'typebox';
 import type { Clock } from '../../app/clock.js';
 import type { PingIngestor } from '../../app/ping-ingestor.js';
 import { invalid, notFound } from '../../domain/errors.js';
-import { MAX_PING_BODY_BYTES, pingKindFromAction, type PingDetails } from '../../domain/ping.js';
+import { MAX_PING_BODY_BYTES, pingKindFromAction } from '../../domain/ping.js';
 import { parsePingParams, type PingQuery } from '../../domain/ping-params.js';
+import { detailsOrNull } from '../../ingest/request.js';
 import { errorResponses } from '../schemas/common.js';
 import { PingReply } from '../schemas/monitor.js';
 
@@ -23,7 +25,8 @@ const Params = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 16, description: '"start", "fail", "log", "ok" (reset without a recovery alert), or an exit code 0–255' })),
 });
 const Param = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description }));
-const Query = Type.Object({
+/** The ping parameters every HTTP ping dialect that takes them documents (see parsePingParams). */
+export const PingQuerySchema = Type.Object({
   msg: Param('A message kept with the ping (first 1000 characters); `message` is accepted too'),
   message: Param('Same as msg'),
   host: Param('The host the job ran on'),
@@ -47,7 +50,7 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
     security: [], // the token in the path is the credential
     summary: 'Record a ping: success, start, fail, log, or an exit code (0 = success, 1–255 = failure)',
     params: Params,
-    querystring: Query,
+    querystring: PingQuerySchema,
     response: { 200: PingReply, ...errorResponses, 413: errorResponses[400] },
   };
 
@@ -62,25 +65,19 @@ export const pingRoutes: FastifyPluginAsyncTypebox<PingRoutesOptions> = async (a
       kind: parsed.kind,
       exitCode: parsed.exitCode,
       receivedAt,
-      source: req.url.startsWith('/v1/') ? 'native' : 'healthchecks',
+      source: 'native',
       method: req.method,
       ip: req.ip ?? null,
       userAgent: req.headers['user-agent'] ?? null,
       body,
       msg,
-      details: hasDetails(details) ? details : null,
+      details: detailsOrNull(details),
     });
     if (!outcome.found) throw notFound('monitor with this ping token');
     const state = outcome.state;
     return reply.send(state === 'paused' ? { ok: true, state, message: 'Monitor is paused' } : { ok: true, state });
   };
 
-  for (const prefix of ['/v1/ping', '/ping']) {
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token`, schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
-    app.route({ method: ['GET', 'POST'], url: `${prefix}/:token/:action`, schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
-  }
+  app.route({ method: ['GET', 'POST'], url: '/v1/ping/:token', schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
+  app.route({ method: ['GET', 'POST'], url: '/v1/ping/:token/:action', schema, handler, bodyLimit: MAX_PING_BODY_BYTES });
 };
-
-function hasDetails(d: PingDetails): boolean {
-  return d.host !== null || d.series !== null || d.statusCode !== null || d.duration !== null || d.env !== null || d.release !== null || d.metrics.length > 0;
-}
