@@ -184,22 +184,35 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         WHERE running_since IS NOT NULL;
       -- 'missed' for a tolerated missed run; NULL for a plain state change.
       ALTER TABLE flips ADD COLUMN kind TEXT;
+      -- Runs that began with a start ping; the id is that ping's id. A completion without a start is not a row
+      -- here but its own ping (the run_* columns below): a heartbeat then costs one row, not two.
       CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
         run_key TEXT,
-        started_at INTEGER,
+        started_at INTEGER NOT NULL,
         finished_at INTEGER,
         duration REAL,
         outcome TEXT NOT NULL,
         failure_kind TEXT,
         exit_code INTEGER,
         reason TEXT,
-        start_ping_id INTEGER,
         end_ping_id INTEGER
       );
       CREATE INDEX runs_monitor ON runs(monitor_id, id);
-      CREATE INDEX runs_open ON runs(monitor_id, started_at) WHERE outcome = 'running';
+      -- Set on a completion ping that closed no started run: that ping is the run.
+      ALTER TABLE pings ADD COLUMN run_outcome TEXT;
+      ALTER TABLE pings ADD COLUMN run_duration REAL;
+      ALTER TABLE pings ADD COLUMN run_failure_kind TEXT;
+      ALTER TABLE pings ADD COLUMN run_reason TEXT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'monitor extra',
+    sql: `
+      -- Descriptive attributes (note, defaultNote, defaultName, group, platform, metadata) as one JSON object.
+      ALTER TABLE monitors ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
     `,
   },
 ];

@@ -1,5 +1,5 @@
 /** Row ↔ domain mapping for SQLite: instants are integer milliseconds, tags a JSON array. */
-import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
+import type { DownReason, Flip, Monitor, MonitorExtra, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
 import type { Assertion } from '../../domain/assertions.js';
 import { DEFAULT_RUN_RULES, type RunRules } from '../../domain/run-rules.js';
@@ -46,6 +46,8 @@ export interface MonitorRow {
   version: number;
   created_at: number;
   updated_at: number;
+  /** JSON object of the descriptive attributes (MonitorExtra). */
+  extra: string;
 }
 
 export const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
@@ -88,6 +90,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     version: r.version,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
+    extra: JSON.parse(r.extra) as MonitorExtra,
   };
 }
 
@@ -128,6 +131,7 @@ export function monitorToRow(m: Monitor): MonitorRow {
     version: m.version,
     created_at: m.createdAt.getTime(),
     updated_at: m.updatedAt.getTime(),
+    extra: JSON.stringify(m.extra ?? {}),
   };
 }
 

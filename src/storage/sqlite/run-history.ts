@@ -1,20 +1,41 @@
-/** The run history: rows opened and closed from the `RunChange`s of a monitor's transitions. */
+/**
+ * The run history. A run that began with a start ping is a row of `runs` whose id is that ping's id, opened
+ * and closed from the `RunChange`s of the monitor's transitions. A completion that closed no started run is
+ * kept on its own ping row (`run_*` columns), written with the ping: most heartbeats never send a start, and
+ * a second row per ping would double what each ping writes.
+ */
 import type { RunChange, RunRecord } from '../../domain/runs.js';
 import type { Page } from '../store.js';
-import { ms, runFromRow, type RunRow } from './rows.js';
+import { runFromRow, type RunRow } from './rows.js';
 import type { Statements } from './statements.js';
 
-/** Writes a transition's run changes; `pingId` is the ping that caused them (null for the scheduler's timeouts). */
+type Close = Extract<RunChange, { type: 'close' }>;
+
+/** The completion a ping carries as a run of its own (closing no started run), if any. */
+export function unpairedCompletion(changes: readonly RunChange[]): Close | null {
+  return changes.find((c): c is Close => c.type === 'close' && c.startedAt === null) ?? null;
+}
+
+/** The ping columns describing an unpaired completion (all null for other pings). */
+export function pingRunColumns(run: Close | null): [string | null, number | null, string | null, string | null] {
+  return run ? [run.outcome, run.duration, run.failureKind, run.reason] : [null, null, null, null];
+}
+
+/**
+ * Writes a transition's run changes other than the unpaired completion (which went in with its ping); `pingId`
+ * is the ping that caused them (null for the scheduler's timeouts).
+ */
 export function writeRuns(stmt: Statements, monitorId: string, changes: readonly RunChange[], pingId: number | null): void {
   for (const c of changes) {
     if (c.type === 'open') {
-      stmt.openRun.run(monitorId, c.runId, c.startedAt.getTime(), pingId);
+      if (pingId !== null) stmt.openRun.run(pingId, monitorId, c.runId, c.startedAt.getTime());
       continue;
     }
+    if (c.startedAt === null) continue;
     const row = {
       monitor_id: monitorId,
       run_key: c.runId,
-      started_at: ms(c.startedAt),
+      started_at: c.startedAt.getTime(),
       finished_at: c.finishedAt.getTime(),
       duration: c.duration,
       outcome: c.outcome,
@@ -23,12 +44,12 @@ export function writeRuns(stmt: Statements, monitorId: string, changes: readonly
       reason: c.reason,
       end_ping_id: pingId,
     };
-    // A completion without a start, or whose start row was pruned, is a run of its own.
-    if (c.startedAt === null || stmt.closeRun.run(row).changes === 0) stmt.insertClosedRun.run(row);
+    // Its start row was pruned: the completion stands as a run of its own.
+    if (stmt.closeRun.run(row).changes === 0 && pingId !== null) stmt.markPingAsRun.run(row);
   }
 }
 
 export function listRuns(stmt: Statements, monitorId: string, limit: number, offset: number): Page<RunRecord> {
-  const rows = stmt.listRuns.all(monitorId, limit, offset) as RunRow[];
-  return { items: rows.map(runFromRow), total: stmt.countRuns.get(monitorId) as number };
+  const rows = stmt.listRuns.all({ m: monitorId, limit, offset }) as RunRow[];
+  return { items: rows.map(runFromRow), total: stmt.countRuns.get({ m: monitorId }) as number };
 }

@@ -233,6 +233,7 @@ export class SqliteStore implements Store {
           this.stmt.insertPing.run(
             monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
             ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
+            ...runHistory.pingRunColumns(runHistory.unpairedCompletion(runs)),
           ).lastInsertRowid,
         );
         if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);

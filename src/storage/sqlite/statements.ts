@@ -5,7 +5,7 @@
 import type { Database } from './driver.js';
 
 export const MONITOR_COLUMNS =
-  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, run_rules, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, open_runs, last_duration, state_reason, missed_streak, failure_streak, success_streak, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at';
+  'id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, payload_scanning, payload_metrics, assertions, run_rules, ping_token, state, down_reason, down_exit_code, last_ping_at, running_since, open_runs, last_duration, state_reason, missed_streak, failure_streak, success_streak, next_expected_at, deadline, paused_until, down_alerts, realert_at, version, created_at, updated_at, extra';
 const MONITOR_PARAMS = MONITOR_COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
 export const STATUS_COLUMNS = ['state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'open_runs', 'last_duration', 'state_reason', 'missed_streak', 'failure_streak', 'success_streak', 'next_expected_at', 'deadline', 'paused_until', 'down_alerts', 'realert_at', 'version', 'updated_at'];
 const STATUS_UPDATES = STATUS_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
@@ -41,21 +41,29 @@ export function prepareStatements(db: Database) {
     ),
     deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
     insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason, kind) VALUES (?, ?, ?, ?, ?, ?)'),
-    openRun: db.prepare("INSERT INTO runs (monitor_id, run_key, started_at, outcome, start_ping_id) VALUES (?, ?, ?, 'running', ?)"),
+    openRun: db.prepare("INSERT INTO runs (id, monitor_id, run_key, started_at, outcome) VALUES (?, ?, ?, ?, 'running')"),
+    // Open runs are the monitor's newest: walking its runs backwards finds them at once.
     closeRun: db.prepare(`
       UPDATE runs SET finished_at = @finished_at, duration = @duration, outcome = @outcome, failure_kind = @failure_kind,
         exit_code = @exit_code, reason = @reason, end_ping_id = @end_ping_id
       WHERE id = (SELECT id FROM runs WHERE monitor_id = @monitor_id AND outcome = 'running' AND started_at = @started_at
                   AND run_key IS @run_key ORDER BY id DESC LIMIT 1)`),
-    insertClosedRun: db.prepare(`
-      INSERT INTO runs (monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, end_ping_id)
-      VALUES (@monitor_id, @run_key, @started_at, @finished_at, @duration, @outcome, @failure_kind, @exit_code, @reason, @end_ping_id)`),
-    listRuns: db.prepare('SELECT * FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
-    countRuns: db.prepare('SELECT count(*) FROM runs WHERE monitor_id = ?').pluck(),
+    markPingAsRun: db.prepare('UPDATE pings SET run_outcome = @outcome, run_duration = @duration, run_failure_kind = @failure_kind, run_reason = @reason WHERE id = @end_ping_id'),
+    listRuns: db.prepare(`
+      SELECT id, monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, id AS start_ping_id, end_ping_id
+        FROM runs WHERE monitor_id = @m
+      UNION ALL
+      SELECT id, monitor_id, json_extract(details, '$.series'), NULL, received_at, run_duration, run_outcome, run_failure_kind, exit_code, run_reason, NULL, id
+        FROM pings WHERE monitor_id = @m AND run_outcome IS NOT NULL
+      ORDER BY id DESC LIMIT @limit OFFSET @offset`),
+    countRuns: db
+      .prepare('SELECT (SELECT count(*) FROM runs WHERE monitor_id = @m) + (SELECT count(*) FROM pings WHERE monitor_id = @m AND run_outcome IS NOT NULL)')
+      .pluck(),
     runCutoff: db.prepare('SELECT id FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
     deleteOldRuns: db.prepare("DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE monitor_id = ? AND id <= ? AND outcome <> 'running' ORDER BY id LIMIT ?)"),
     insertPing: db.prepare(
-      'INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
+         run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     listPings: db.prepare(
       'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg, details FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
