@@ -32,8 +32,8 @@ export async function createApiKey(
   return { key, secret };
 }
 
-export async function createProject(store: Store, clock: Clock, name: string): Promise<Project> {
-  const project: Project = { id: newId('prj'), name, pingKey: newPingKey(), createdAt: clock.now() };
+export async function createProject(store: Store, clock: Clock, name: string, id = newId('prj')): Promise<Project> {
+  const project: Project = { id, name, pingKey: newPingKey(), createdAt: clock.now() };
   await store.createProject(project);
   return project;
 }
@@ -45,22 +45,42 @@ export interface BootstrapResult {
 }
 
 /**
+ * The id of the project bootstrap creates. Fixed, so that nodes bootstrapping one shared database at the same
+ * moment collide on it (a unique violation) instead of creating a project each.
+ */
+export const BOOTSTRAP_PROJECT_ID = 'prj_default';
+
+/**
  * On an empty database: creates the default project and an admin (read-write) key. With `bootstrapKey` set,
  * that value becomes the key; on a database that already has projects but not that key, it is added as an
  * admin key of the oldest project, so automation can start any number of nodes, or an existing
  * installation, with one known key. Returns null when nothing needed doing.
+ *
+ * Safe when several nodes start together on one shared (PostgreSQL) database: the project id and the key's
+ * digest are unique, so of two nodes racing only one creates each, and the other, seeing the conflict, starts
+ * over and finds them.
  */
 export async function bootstrap(store: Store, clock: Clock, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
   if (bootstrapKey !== undefined && bootstrapKey.length < MIN_BOOTSTRAP_KEY_LENGTH) {
     throw invalid('OVERDUE_BOOTSTRAP_API_KEY', `must be at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters`);
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootstrapOnce(store, clock, bootstrapKey);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict') || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function bootstrapOnce(store: Store, clock: Clock, bootstrapKey: string | undefined): Promise<BootstrapResult | null> {
   const [oldest] = await store.listProjects();
   if (oldest) {
     if (bootstrapKey === undefined || (await store.findApiKeyByHash(hashSecret(bootstrapKey)))) return null;
     await createApiKey(store, clock, oldest.id, { name: 'bootstrap admin', secret: bootstrapKey });
     return { project: oldest, printableSecret: null };
   }
-  const project = await createProject(store, clock, 'Default');
+  const project = await createProject(store, clock, 'Default', BOOTSTRAP_PROJECT_ID);
   const created = await createApiKey(store, clock, project.id, { name: 'admin', secret: bootstrapKey });
   return { project, printableSecret: bootstrapKey === undefined ? created.secret : null };
 }

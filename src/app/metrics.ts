@@ -7,6 +7,9 @@ export class Metrics {
   unknownTokenPings = 0;
   pingBatches = 0;
 
+  /** @param roles what this node runs (api, scheduler, notifier), reported by /healthz and /metrics. */
+  constructor(readonly roles: readonly string[] = ['api', 'scheduler', 'notifier']) {}
+
   countBatch(pings: PingInput[], outcomes: PingOutcome[]): void {
     this.pingBatches++;
     pings.forEach((p, i) => {

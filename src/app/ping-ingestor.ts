@@ -1,7 +1,8 @@
 /**
- * Group commit for pings: requests arriving in the same turn of the event loop share one transaction, and
- * each is answered only after that transaction commits. Up to `maxInFlight` batches commit at once, so a
- * backend whose commit does not block the event loop (PostgreSQL, a worker thread) overlaps them.
+ * Group commit for pings: requests arriving in the same turn of the event loop share one `recordPings` batch
+ * (one transaction, or one journal write for SQLite), and each is answered only after that batch is durable.
+ * Up to `maxInFlight` batches are in flight at once, so a backend whose commit does not block the event loop
+ * (PostgreSQL, the SQLite journal and worker thread) overlaps them.
  */
 import type { PingInput } from '../domain/ping.js';
 import { decidePing } from '../domain/ping-decision.js';
@@ -35,7 +36,7 @@ export class PingIngestor {
     this.maxInFlight = options.maxInFlight ?? 2;
   }
 
-  /** Resolves once the ping (and the monitor's new state) is committed. */
+  /** Resolves once the ping (and the monitor's new state) is durable. */
   record(ping: PingInput): Promise<PingOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ping, resolve, reject });

@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../runtime/version.js';
+import { registerCopyCommand } from './copy-command.js';
 import { registerKeysCommands } from './keys-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 import { registerMonitorsCommands } from './monitors-command.js';
 import { addClientOptions } from './options.js';
 import { reportError } from './output.js';
@@ -23,6 +25,8 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   addClientOptions(program);
   registerServerCommand(program);
+  registerMigrateCommand(program);
+  registerCopyCommand(program);
   registerMonitorsCommands(program);
   registerPingCommand(program);
   registerScheduleCommands(program);

@@ -1,4 +1,4 @@
-/** `overdue server`: runs the API, ping receiver and scheduler until SIGINT/SIGTERM. */
+/** `overdue server`: runs the API and ping receiver, the scheduler and the notifier (or the roles named) until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../runtime/logger.js';
@@ -10,6 +10,7 @@ interface ServerOptions {
   port?: string;
   host?: string;
   database?: string;
+  role?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -19,12 +20,14 @@ export function registerServerCommand(program: Command): void {
     .option('--port <n>', 'port to listen on (env PORT, default 8080; 0 picks a free one)')
     .option('--host <host>', 'interface to listen on (env HOST, default 0.0.0.0)')
     .option('--database <url>', 'database URL (env DATABASE_URL, default sqlite://./data/overdue.db)')
+    .option('--role <roles>', 'what this node runs: api, scheduler, notifier, comma-separated, or all (env OVERDUE_ROLES, default all)')
     .action(async (opts: ServerOptions) => {
       // Flags become the variables they stand for, so the one config schema validates both the same way.
       const env: Record<string, string | undefined> = { ...process.env };
       if (opts.port !== undefined) env.PORT = opts.port;
       if (opts.host !== undefined) env.HOST = opts.host;
       if (opts.database !== undefined) env.DATABASE_URL = opts.database;
+      if (opts.role !== undefined) env.OVERDUE_ROLES = opts.role;
       const config = loadConfig(env);
       const logger = createLogger(config.LOG_LEVEL);
       const running = await startServer(config, { logger });
@@ -45,7 +48,8 @@ export function registerServerCommand(program: Command): void {
       };
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
-      printLine(`Overdue ${VERSION} listening on ${running.url} (database: ${redactPassword(config.DATABASE_URL)})`);
+      const roles = running.roles.length === 3 ? '' : `; roles: ${running.roles.join(', ')}`;
+      printLine(`Overdue ${VERSION} listening on ${running.url} (database: ${redactPassword(config.DATABASE_URL)}${roles})`);
       const secret = running.bootstrapped?.printableSecret;
       if (secret) printBootstrapKey(secret);
     });
@@ -65,6 +69,6 @@ function printBootstrapKey(secret: string): void {
 }
 
 /** Database URLs may carry a password (postgres://user:secret@host/db); the start-up line goes to logs. */
-function redactPassword(url: string): string {
+export function redactPassword(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
 }

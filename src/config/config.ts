@@ -11,7 +11,11 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0', description: 'Interface to listen on' }),
   DATABASE_URL: Type.String({
     default: 'sqlite://./data/overdue.db',
-    description: 'sqlite://<path> (relative to the working directory) or sqlite:///<absolute path>',
+    description: 'sqlite://<path> (relative to the working directory), sqlite:///<absolute path>, or postgres://user:pass@host:port/db for several nodes',
+  }),
+  OVERDUE_ROLES: Type.String({
+    default: 'all',
+    description: 'What this node runs, comma-separated: api (HTTP API, ping receiver, email pings), scheduler (deadlines, pruning), notifier (alert delivery), or all',
   }),
   OVERDUE_BASE_URL: Type.Optional(Type.String({ description: 'Public base URL that ping URLs are built from; default http://localhost:<bound port>' })),
   OVERDUE_BOOTSTRAP_API_KEY: Type.Optional(Type.String({ minLength: 20, description: 'Admin API key created on first start instead of a random one' })),
@@ -33,6 +37,14 @@ export const ConfigSchema = Type.Object({
   SMTP_LISTEN: Type.Optional(
     Type.String({ description: 'host:port for the built-in SMTP listener that receives email pings, e.g. 0.0.0.0:2525 or [::1]:25; unset: no listener' }),
   ),
+  OVERDUE_CRONITOR_PREFIX: Type.String({
+    default: '/cronitor',
+    description: 'Path under which every Cronitor-compatible URL (pings and /api/monitors) is served; Cronitor clients replace https://cronitor.link and https://cronitor.io with <base URL><prefix>',
+  }),
+  OVERDUE_CRONITOR_AUTO_CREATE: Type.Boolean({
+    default: true,
+    description: 'A Cronitor telemetry ping (/p/… or /ping/…) for a monitor key the project does not have creates that monitor, as Cronitor does',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'pino log level' }),
 });
 
@@ -55,7 +67,49 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config = converted as Static<typeof ConfigSchema>;
   if (config.OVERDUE_BASE_URL !== undefined) config.OVERDUE_BASE_URL = config.OVERDUE_BASE_URL.replace(/\/+$/, '');
   if (config.SMTP_LISTEN !== undefined) parseListen('SMTP_LISTEN', config.SMTP_LISTEN);
+  parseRoles('OVERDUE_ROLES', config.OVERDUE_ROLES);
+  config.OVERDUE_CRONITOR_PREFIX = cronitorPrefix(config.OVERDUE_CRONITOR_PREFIX);
   return Object.freeze(config);
+}
+
+/** First path segments that other routes own: a Cronitor prefix there would shadow them or be shadowed. */
+const RESERVED_SEGMENTS = ['v1', 'ping', 'api', 'docs', 'healthz', 'readyz', 'metrics'];
+
+/** The prefix with one leading slash and none trailing: `/cronitor`, `/compat/cronitor`. */
+function cronitorPrefix(value: string): string {
+  const prefix = `/${value.trim().replace(/^\/+|\/+$/g, '')}`;
+  const first = prefix.split('/')[1] ?? '';
+  if (prefix === '/' || !/^(?:\/[A-Za-z0-9._~-]+)+$/.test(prefix) || RESERVED_SEGMENTS.includes(first)) {
+    throw new AppError(
+      'validation_error',
+      `OVERDUE_CRONITOR_PREFIX: expected a path such as /cronitor (letters, digits, ".", "_", "~", "-" between slashes; not / and not under /${RESERVED_SEGMENTS.join(', /')}) (got ${JSON.stringify(value)})`,
+      'OVERDUE_CRONITOR_PREFIX',
+    );
+  }
+  return prefix;
+}
+
+/** What the Cronitor-compatible routes need from the configuration. */
+export function cronitorOptionsOf(config: Config): { prefix: string; autoCreate: boolean } {
+  return { prefix: config.OVERDUE_CRONITOR_PREFIX, autoCreate: config.OVERDUE_CRONITOR_AUTO_CREATE };
+}
+
+export const ROLES = ['api', 'scheduler', 'notifier'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The roles this node runs (OVERDUE_ROLES, or --role), in their canonical order. */
+export function rolesOf(config: Config): readonly Role[] {
+  return parseRoles('OVERDUE_ROLES', config.OVERDUE_ROLES);
+}
+
+/** `all`, or a comma-separated list of roles (`all` may be mixed in and means all of them). */
+function parseRoles(name: string, value: string): readonly Role[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase());
+  const unknown = names.find((n) => n !== 'all' && !(ROLES as readonly string[]).includes(n));
+  if (unknown !== undefined) {
+    throw new AppError('validation_error', `${name}: expected "all" or a comma-separated list of ${ROLES.join(', ')} (got ${JSON.stringify(value)})`, name);
+  }
+  return names.includes('all') ? ROLES : ROLES.filter((r) => names.includes(r));
 }
 
 /** SMTP_LISTEN as a host and port, or null when no SMTP listener is configured. */

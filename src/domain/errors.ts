@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'method_not_allowed'
-  | 'internal_error';
+  | 'internal_error'
+  /** A dependency (the database) cannot be reached right now; retrying later may succeed. */
+  | 'unavailable';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

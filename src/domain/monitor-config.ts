@@ -4,7 +4,7 @@
  */
 import { invalid } from './errors.js';
 import { parseDuration } from './duration.js';
-import type { MonitorConfig, MonitorType } from './monitor.js';
+import type { MonitorConfig, MonitorExtra, MonitorType } from './monitor.js';
 import { DEFAULT_NOTIFY, parseNotify } from './notify.js';
 import { parseAssertions } from './assertions.js';
 import { parsePayloadMetrics } from './payload-metrics.js';
@@ -33,22 +33,33 @@ export interface MonitorConfigInput extends RunRulesInput {
   payload_metrics?: unknown;
   /** Cronitor assertions: ["metric.duration < 5 min", "metric.count > 0"]; [] or null removes them. */
   assertions?: unknown;
+  /** Descriptive attributes (Cronitor's), kept and shown back; null or "" unsets one. See MonitorExtra. */
+  note?: string | null;
+  default_note?: string | null;
+  /** The name to use while nobody has set one: on create when `name` is absent, later only while the name is still the previous default (or the key). */
+  default_name?: string | null;
+  group?: string | null;
+  platform?: string | null;
+  /** A JSON object of arbitrary key/value pairs (at most 10 000 characters as JSON); null unsets it. */
+  metadata?: unknown;
 }
 
 export const DEFAULT_GRACE_SECONDS = 60;
 export const DEFAULT_REALERT_SECONDS = 8 * 3600;
 export const MAX_GRACE_SECONDS = 366 * 86400;
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const MAX_NOTE_LENGTH = 2000;
+export const MAX_METADATA_JSON = 10_000;
 
 /** The config for a new monitor. `key` defaults to a slug of the name (the caller de-duplicates it). */
 export function newMonitorConfig(input: MonitorConfigInput): MonitorConfig {
-  const name = input.name?.trim() || input.key;
+  const name = input.name?.trim() || input.default_name?.trim() || input.key;
   if (!name) throw invalid('name', 'required');
   if (input.schedule === undefined && input.expected_interval_sec === undefined) {
     throw invalid('schedule', 'required: give "schedule" (cron, "every 5 minutes", "at 14:30", …) or "expected_interval_sec"');
   }
   return mergeMonitorConfig(
-    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES },
+    { name, key: slugify(name), type: 'job', schedule: '', timezone: 'UTC', graceSeconds: DEFAULT_GRACE_SECONDS, tags: [], realertSeconds: DEFAULT_REALERT_SECONDS, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} },
     { ...input, name },
   );
 }
@@ -70,6 +81,12 @@ export function mergeMonitorConfig(current: MonitorConfig, input: MonitorConfigI
   if (input.key !== undefined) {
     if (!KEY_PATTERN.test(input.key)) throw invalid('key', 'must be 1–100 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
     next.key = input.key;
+  }
+  next.extra = mergeExtra(current.extra ?? {}, input);
+  if (input.name === undefined && input.default_name !== undefined) {
+    // A provisioning default must not undo a name someone chose: follow it only while the name is still a default.
+    const unchanged = current.name === current.key || current.name === current.extra?.defaultName;
+    if (unchanged) next.name = next.extra.defaultName ?? next.key;
   }
   if (input.type !== undefined) next.type = input.type;
   if (input.timezone !== undefined) {
@@ -107,6 +124,35 @@ export function scheduleOf(config: Pick<MonitorConfig, 'schedule' | 'timezone'>)
 /** Seconds between expected pings for interval schedules; null for calendar (cron) schedules. */
 export function intervalSecondsOf(schedule: Schedule): number | null {
   return schedule.kind === 'interval' ? schedule.seconds : null;
+}
+
+/** The descriptive attributes after an update: given ones replace, null or blank ones unset, absent ones stay. */
+function mergeExtra(current: MonitorExtra, input: MonitorConfigInput): MonitorExtra {
+  const next: MonitorExtra = { ...current };
+  const text = (key: 'note' | 'defaultNote' | 'defaultName' | 'group' | 'platform', field: string, value: string | null | undefined, max: number) => {
+    if (value === undefined) return;
+    if (value !== null && typeof value !== 'string') throw invalid(field, 'must be a string or null');
+    const trimmed = value?.trim() ?? '';
+    if (trimmed.length > max) throw invalid(field, `must be at most ${max} characters, got ${trimmed.length}`);
+    if (trimmed === '') delete next[key];
+    else next[key] = trimmed;
+  };
+  text('note', 'note', input.note, MAX_NOTE_LENGTH);
+  text('defaultNote', 'default_note', input.default_note, MAX_NOTE_LENGTH);
+  text('defaultName', 'default_name', input.default_name, 200);
+  text('group', 'group', input.group, 100);
+  text('platform', 'platform', input.platform, 50);
+  if (input.metadata !== undefined) {
+    const m = input.metadata;
+    if (m === null) delete next.metadata;
+    else if (typeof m !== 'object' || Array.isArray(m)) throw invalid('metadata', 'must be a JSON object of key/value pairs, or null');
+    else {
+      const json = JSON.stringify(m);
+      if (json.length > MAX_METADATA_JSON) throw invalid('metadata', `must be at most ${MAX_METADATA_JSON} characters as JSON, got ${json.length}`);
+      next.metadata = JSON.parse(json) as Record<string, unknown>; // a plain copy: no prototypes, no undefined values
+    }
+  }
+  return next;
 }
 
 function normalizeTags(tags: string[]): string[] {

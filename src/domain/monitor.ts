@@ -37,6 +37,23 @@ export interface MonitorConfig {
   assertions: Assertion[];
   /** Runtime bounds, tolerances, recovery threshold and overlap policy. */
   runRules: RunRules;
+  /** Descriptive attributes (note, group, metadata, …); absent or `{}` when none is set. */
+  extra?: MonitorExtra;
+}
+
+/**
+ * Cronitor's descriptive attributes: kept as given and shown back, never evaluated. A missing key is unset.
+ * `defaultName` / `defaultNote` are provisioning defaults: the note shown is `note`, else `defaultNote`; the
+ * name follows `defaultName` only while nobody has set the name by hand (see mergeMonitorConfig).
+ */
+export interface MonitorExtra {
+  note?: string;
+  defaultNote?: string;
+  defaultName?: string;
+  group?: string;
+  platform?: string;
+  /** Arbitrary JSON key/value pairs (e.g. what cronitor-kubernetes records about a CronJob). */
+  metadata?: Record<string, unknown>;
 }
 
 export interface MonitorStatus {

@@ -16,11 +16,14 @@ import { requireApiKey } from './plugins/auth.js';
 import { installErrorHandling } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { channelRoutes } from './routes/channels.js';
+import { cronitorRoutes, DEFAULT_CRONITOR_PREFIX } from './routes/cronitor.js';
+import { cronitorMonitorRoutes } from './routes/cronitor-monitors.js';
 import { monitorRoutes } from './routes/monitors.js';
 import { notificationListRoutes } from './routes/notification-lists.js';
 import { healthchecksRoutes } from './routes/healthchecks.js';
 import { pingRoutes } from './routes/pings.js';
 import { projectRoutes } from './routes/project.js';
+import { sentryRoutes } from './routes/sentry.js';
 import { uptimeKumaRoutes } from './routes/uptime-kuma.js';
 
 export interface AppDeps {
@@ -36,6 +39,8 @@ export interface AppDeps {
   trustProxy?: boolean | string[];
   kinds: ReadonlyMap<string, ChannelKind>;
   http: OutboundHttp;
+  /** Cronitor-compatible URLs: their path prefix (default `/cronitor`) and whether telemetry creates unknown monitors (default true). */
+  cronitor?: { prefix: string; autoCreate: boolean };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -65,11 +70,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(pingRoutes, { ingestor: deps.ingestor, clock: deps.ctx.clock });
   await app.register(healthchecksRoutes, { ctx: deps.ctx, ingestor: deps.ingestor });
   await app.register(uptimeKumaRoutes, { ingestor: deps.ingestor, clock: deps.ctx.clock });
+  const cronitor = { prefix: DEFAULT_CRONITOR_PREFIX, autoCreate: true, ...deps.cronitor };
+  await app.register(cronitorRoutes, { prefix: cronitor.prefix, ctx: deps.ctx, ingestor: deps.ingestor, autoCreate: cronitor.autoCreate });
+  await app.register(cronitorMonitorRoutes, { prefix: cronitor.prefix, ctx: deps.ctx });
+  await app.register(sentryRoutes, { ctx: deps.ctx, ingestor: deps.ingestor });
   await app.register(
     async (api) => {
       requireApiKey(api, deps.ctx.store);
       await api.register(monitorRoutes, { ctx: deps.ctx, baseUrl: deps.baseUrl });
-      await api.register(projectRoutes, { ctx: deps.ctx });
+      await api.register(projectRoutes, { ctx: deps.ctx, baseUrl: deps.baseUrl, cronitorPrefix: cronitor.prefix });
       await api.register(notificationListRoutes, { ctx: deps.ctx });
       await api.register(channelRoutes, { ctx: deps.ctx, kinds: deps.kinds, http: deps.http, baseUrl: deps.baseUrl });
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, smtpListenOf } from '../../src/config/config.js';
+import { cronitorOptionsOf, loadConfig, rolesOf, smtpListenOf } from '../../src/config/config.js';
 import { AppError } from '../../src/domain/errors.js';
 
 describe('configuration', () => {
@@ -34,9 +34,33 @@ describe('configuration', () => {
     });
   }
 
+  it('runs every role by default, or the comma-separated roles of OVERDUE_ROLES', () => {
+    assert.deepEqual(rolesOf(loadConfig({})), ['api', 'scheduler', 'notifier']);
+    assert.deepEqual(rolesOf(loadConfig({ OVERDUE_ROLES: 'notifier, API' })), ['api', 'notifier']);
+    assert.deepEqual(rolesOf(loadConfig({ OVERDUE_ROLES: 'scheduler' })), ['scheduler']);
+    assert.deepEqual(rolesOf(loadConfig({ OVERDUE_ROLES: 'all' })), ['api', 'scheduler', 'notifier']);
+  });
+
+  for (const value of ['web', 'api,', 'api;scheduler']) {
+    it(`refuses OVERDUE_ROLES=${value} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig({ OVERDUE_ROLES: value }), (e: unknown) => e instanceof AppError && e.field === 'OVERDUE_ROLES' && e.message.startsWith('OVERDUE_ROLES: expected "all" or a comma-separated list'));
+    });
+  }
+
   for (const [name, value] of [['PORT', 'eighty'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['OVERDUE_SQLITE_SYNC', 'off'], ['OVERDUE_BOOTSTRAP_API_KEY', 'short']] as const) {
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (e: unknown) => e instanceof AppError && e.field === name && e.message.startsWith(name));
+    });
+  }
+
+  it('serves the Cronitor URLs under /cronitor with auto-creation on by default, and normalizes OVERDUE_CRONITOR_PREFIX', () => {
+    assert.deepEqual(cronitorOptionsOf(loadConfig({})), { prefix: '/cronitor', autoCreate: true });
+    assert.deepEqual(cronitorOptionsOf(loadConfig({ OVERDUE_CRONITOR_PREFIX: 'compat/cronitor/', OVERDUE_CRONITOR_AUTO_CREATE: 'false' })), { prefix: '/compat/cronitor', autoCreate: false });
+  });
+
+  for (const value of ['/', '/v1', '/api/cronitor', '/ping', '/has space', '/a//b', '/cron?x']) {
+    it(`refuses OVERDUE_CRONITOR_PREFIX=${value} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig({ OVERDUE_CRONITOR_PREFIX: value }), (e: unknown) => e instanceof AppError && e.field === 'OVERDUE_CRONITOR_PREFIX' && e.message.startsWith('OVERDUE_CRONITOR_PREFIX: expected a path'));
     });
   }
 });

@@ -20,6 +20,8 @@ export interface Received {
   body: string;
   /** The body parsed as JSON; null when it is empty or not JSON. */
   json: any;
+  /** When the request was complete (epoch ms). */
+  at: number;
 }
 
 /** How the receiver answers; read afresh for every request. */
@@ -55,7 +57,7 @@ export async function startReceiver(options: Partial<Answer> = {}): Promise<Rece
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json: parseJson(body) });
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json: parseJson(body), at: Date.now() });
       if (answer.silent) return;
       res.writeHead(answer.status, answer.headers).end(typeof answer.body === 'function' ? answer.body(answer.status) : answer.body);
     });

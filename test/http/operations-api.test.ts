@@ -9,10 +9,16 @@ describe('operational endpoints', () => {
   });
   after(() => s.close());
 
-  it('reports health with the database backend', async () => {
+  it('reports health with the database backend, its reachability and the node\'s roles', async () => {
     const r = await s.app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(r.statusCode, 200);
-    assert.deepEqual({ ...JSON.parse(r.body), version: 'v' }, { ok: true, version: 'v', database: 'sqlite', roles: ['api', 'scheduler', 'notifier'] });
+    assert.deepEqual({ ...JSON.parse(r.body), version: 'v' }, { ok: true, version: 'v', database: 'sqlite', database_reachable: true, roles: ['api', 'scheduler', 'notifier'] });
+  });
+
+  it('is ready while the database answers', async () => {
+    const r = await s.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(JSON.parse(r.body), { ok: true, database_reachable: true });
   });
 
   it('exposes Prometheus metrics: pings by kind, state counts, scheduler lag', async () => {

@@ -24,6 +24,13 @@ storeContract('sqlite on a worker thread', async () => {
   return { store: await WorkerSqliteStore.open({ path }), cleanup };
 });
 
+// Without the ping journal, each batch commits its rows before recordPings resolves (':memory:', and tools
+// opening the file beside a server).
+storeContract('sqlite without a ping journal', async () => {
+  const { path, cleanup } = await freshFile();
+  return { store: new SqliteStore({ path, journal: false }), cleanup };
+});
+
 describe('SQLite store specifics', () => {
   it('opens the file in WAL mode with full sync by default, and migrates once', async () => {
     const { path, cleanup } = await freshFile();

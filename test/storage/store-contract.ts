@@ -35,7 +35,7 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
     });
 
     const makeMonitor = (over: Partial<Monitor> = {}): Monitor => {
-      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES };
+      const config = { name: 'backup', key: `backup-${Math.random().toString(36).slice(2, 8)}`, type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: ['db'], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
       return { id: newId('mon'), projectId: project.id, pingToken: newPingToken(), createdAt: T0, updatedAt: T0, ...config, ...initialStatus(T0, timingOf(config)), ...over };
     };
     const ping = (token: string, kind: PingInput['kind'], s: number, body: string | null = null): PingInput => ({
@@ -43,7 +43,8 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
     });
 
     it('round-trips a monitor with every field intact', async () => {
-      const m = makeMonitor({ tags: ['a', 'b'], lastPingAt: at(5), pausedUntil: at(9) });
+      const extra = { note: 'call Ann', defaultName: 'Backup', group: 'db', platform: 'kubernetes', metadata: { backoffLimit: 3, labels: { team: 'data' } } };
+      const m = makeMonitor({ tags: ['a', 'b'], lastPingAt: at(5), pausedUntil: at(9), extra });
       await store.insertMonitor(m);
       assert.deepEqual(await store.getMonitor(project.id, m.id), m);
       assert.deepEqual(await store.getMonitorByToken(m.pingToken), m);

@@ -16,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   internal_error: 500,
+  unavailable: 503,
 };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -47,7 +48,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
-    if (err instanceof AppError) return sendError(reply, STATUS[err.code], err.code, err.message, err.field);
+    if (err instanceof AppError) {
+      // Clients and load balancers may retry elsewhere or a little later; one second is a polite first wait.
+      if (err.code === 'unavailable') reply.header('retry-after', '1');
+      return sendError(reply, STATUS[err.code], err.code, err.message, err.field);
+    }
     const fe = err as FastifyError;
     if (fe.validation) {
       const first = fe.validation[0];

@@ -1,10 +1,31 @@
-/** Operational endpoints: liveness and Prometheus metrics. No API key (expose them only where you mean to). */
+/**
+ * Operational endpoints: liveness, readiness and Prometheus metrics. No API key (expose them only where you
+ * mean to). Liveness stays 200 while the database is down (restarting the process would not bring it back);
+ * readiness is 503 then, so a load balancer sends requests to nodes that can serve them.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Metrics } from '../../app/metrics.js';
 import { MONITOR_STATES } from '../../domain/monitor.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { Store } from '../../storage/store.js';
+import { sendError } from '../plugins/errors.js';
+
+/** A database that takes longer than this to answer one indexed read counts as unreachable. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Whether the database answers a cheap indexed read within the probe timeout. */
+async function databaseReachable(store: Store): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([store.nextDeadline().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface HealthOptions {
   store: Store;
@@ -20,13 +41,34 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
       schema: {
         tags: ['operations'],
         security: [],
-        summary: 'Liveness and database reachability',
-        response: { 200: Type.Object({ ok: Type.Boolean(), version: Type.String(), database: Type.String(), roles: Type.Array(Type.String()) }) },
+        summary: 'Liveness: the process answers; also reports its roles and whether the database answers',
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            version: Type.String(),
+            database: Type.String(),
+            database_reachable: Type.Boolean(),
+            roles: Type.Array(Type.String()),
+          }),
+        },
       },
     },
-    async () => {
-      await store.nextDeadline(); // a cheap indexed read proves the database answers
-      return { ok: true, version, database: store.capabilities.backend, roles: scheduler ? ['api', 'scheduler', 'notifier'] : ['api'] };
+    async () => ({ ok: true, version, database: store.capabilities.backend, database_reachable: await databaseReachable(store), roles: [...metrics.roles] }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        security: [],
+        summary: 'Readiness: 200 while the database answers, 503 while it does not',
+        response: { 200: Type.Object({ ok: Type.Boolean(), database_reachable: Type.Boolean() }) },
+      },
+    },
+    async (_req, reply) => {
+      if (await databaseReachable(store)) return { ok: true, database_reachable: true };
+      return sendError(reply.header('retry-after', '1'), 503, 'unavailable', 'the database is unreachable');
     },
   );
 
@@ -50,6 +92,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
       '# HELP overdue_monitors Monitors by state.',
       '# TYPE overdue_monitors gauge',
       ...MONITOR_STATES.map((s) => `overdue_monitors{state="${s}"} ${states[s] ?? 0}`),
+      '# HELP overdue_node_role The roles this node runs (1 per role).',
+      '# TYPE overdue_node_role gauge',
+      ...metrics.roles.map((r) => `overdue_node_role{role="${r}"} 1`),
     );
     if (scheduler) {
       lines.push(

@@ -1,12 +1,20 @@
-/** /v1/project and /v1/keys: the caller's project and its API keys. */
+/** /v1/project and /v1/keys: the caller's project (with the settings Sentry and Cronitor clients need) and its API keys. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppContext } from '../../app/context.js';
 import { createApiKey } from '../../app/keys.js';
 import { notFound } from '../../domain/errors.js';
+import { sentryDsn } from '../../ingest/sentry-dsn.js';
 import { errorResponses, IdParams } from '../schemas/common.js';
 
-const Project = Type.Object({ id: Type.String(), name: Type.String(), ping_key: Type.String(), created_at: Type.String({ format: 'date-time' }) });
+const Project = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  ping_key: Type.String({ description: 'Addresses monitors by key: /ping/<ping_key>/<slug>, email <ping_key>+<slug>@…' }),
+  sentry_dsn: Type.String({ description: "The DSN to give Sentry's SDKs and sentry-cli (SENTRY_DSN): their check-ins then report to this project's monitors" }),
+  cronitor_base_url: Type.String({ description: 'The base URL replacing https://cronitor.link and https://cronitor.io in Cronitor clients' }),
+  created_at: Type.String({ format: 'date-time' }),
+});
 const ApiKey = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -16,11 +24,20 @@ const ApiKey = Type.Object({
 });
 const NewKey = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), read_only: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
-export const projectRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export interface ProjectRoutesOptions {
+  ctx: AppContext;
+  /** The public base URL the Sentry DSN and the Cronitor base URL are built from. */
+  baseUrl: () => string;
+  /** Where the Cronitor-compatible URLs are mounted (default `/cronitor`; '' for the root). */
+  cronitorPrefix?: string;
+}
+
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { ctx, baseUrl, cronitorPrefix = '/cronitor' }) => {
   app.get('/project', { schema: { tags: ['project'], summary: "The API key's project", response: { 200: Project, ...errorResponses } } }, async (req) => {
     const p = await ctx.store.getProject(req.principal.projectId);
     if (!p) throw notFound('project');
-    return { id: p.id, name: p.name, ping_key: p.pingKey, created_at: p.createdAt.toISOString() };
+    const base = baseUrl().replace(/\/+$/, '');
+    return { id: p.id, name: p.name, ping_key: p.pingKey, sentry_dsn: sentryDsn(base, p), cronitor_base_url: `${base}${cronitorPrefix.replace(/\/+$/, '')}`, created_at: p.createdAt.toISOString() };
   });
 
   app.get('/keys', { schema: { tags: ['project'], summary: "The project's API keys (secrets are never shown again)", response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...errorResponses } } }, async (req) => {

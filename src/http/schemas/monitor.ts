@@ -68,6 +68,18 @@ export const MonitorInput = Type.Object(
     failure_tolerance: Type.Optional(NullableInteger({ minimum: 0, maximum: 100, description: 'Consecutive failures (or timeouts) tolerated before down; default 0' })),
     recovery_threshold: Type.Optional(NullableInteger({ minimum: 1, maximum: 100, description: 'Consecutive successes needed to leave down; default 1' })),
     overlap_policy: Type.Optional(NullableString({ maxLength: 20, description: '"alert": a start while another run is open raises an on_overlap alert; default "allow"' })),
+    ping_token: Type.Optional(
+      // Length and characters are checked by the use case, whose message says why (it is the URL's secret).
+      Type.String({
+        description: 'Keep the URL a job already pings, e.g. the UUID of a healthchecks.io check: 32–128 characters of letters, digits, ".", "_", "~", "-", unique across all monitors (409 when taken). Default: a new random secret.',
+      }),
+    ),
+    note: Type.Optional(NullableString({ maxLength: 2000, description: 'Context for whoever gets the alert; null or "" clears it' })),
+    default_note: Type.Optional(NullableString({ maxLength: 2000, description: 'Shown as the note while `note` is unset (Cronitor\'s defaultNote)' })),
+    default_name: Type.Optional(NullableString({ maxLength: 200, description: 'Used as the name until someone sets one (Cronitor\'s defaultName)' })),
+    group: Type.Optional(NullableString({ maxLength: 100, description: 'A group label (Cronitor\'s group); null or "" clears it' })),
+    platform: Type.Optional(NullableString({ maxLength: 50, description: 'Where the job runs, e.g. cron, kubernetes, sidekiq (Cronitor\'s platform); informative only' })),
+    metadata: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Arbitrary JSON key/value pairs (at most 10 000 characters as JSON); null clears them' })),
   },
   { additionalProperties: false },
 );
@@ -100,6 +112,12 @@ export const Monitor = Type.Object(
     running: Type.Integer({ description: 'Runs started and not yet completed' }),
     last_duration: Type.Union([Type.Number(), Type.Null()], { description: 'Seconds the last completed run took, when known' }),
     degraded_reason: Type.Union([Type.String(), Type.Null()], { description: 'Why the monitor is degraded' }),
+    note: Type.Union([Type.String(), Type.Null()]),
+    default_note: Type.Union([Type.String(), Type.Null()]),
+    default_name: Type.Union([Type.String(), Type.Null()]),
+    group: Type.Union([Type.String(), Type.Null()]),
+    platform: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
     ping_url: Type.String(),
     ping_token: Type.String(),
     last_ping_at: Timestamp,

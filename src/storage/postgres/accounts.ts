@@ -4,13 +4,14 @@ import { AppError } from '../../domain/errors.js';
 import type { ApiKey, NewApiKey, Project } from '../store.js';
 import { all, first, inTransaction, run, type Queryable } from './db.js';
 import { keyFromRow, projectFromRow, type KeyRow, type ProjectRow } from './rows.js';
+import { uniqueOrConflict } from './unique-or-conflict.js';
 
-/** Creates the project with its `default` notification list. */
+/** Creates the project with its `default` notification list. Throws AppError('conflict') when the id is taken. */
 export async function createProject(pool: pg.Pool, p: Project): Promise<void> {
-  await inTransaction(pool, async (tx) => {
+  await uniqueOrConflict(() => inTransaction(pool, async (tx) => {
     await tx.query('INSERT INTO projects (id, name, ping_key, created_at) VALUES ($1, $2, $3, $4)', [p.id, p.name, p.pingKey, p.createdAt]);
     await tx.query('INSERT INTO notification_lists (id, project_id, key, name, created_at) VALUES ($1, $2, $3, $4, $5)', [`lst_${p.id}_default`, p.id, 'default', 'Default', p.createdAt]);
-  });
+  }));
 }
 
 export async function getProject(db: Queryable, id: string): Promise<Project | null> {
@@ -26,10 +27,11 @@ export async function countProjects(db: Queryable): Promise<number> {
   return (await first<{ n: number }>(db, 'SELECT count(*) AS n FROM projects'))?.n ?? 0;
 }
 
+/** Throws AppError('conflict') when a key with the same digest exists (two nodes bootstrapping one key). */
 export async function createApiKey(db: Queryable, k: NewApiKey): Promise<void> {
-  await db.query('INSERT INTO api_keys (id, project_id, name, key_hash, prefix, read_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+  await uniqueOrConflict(() => db.query('INSERT INTO api_keys (id, project_id, name, key_hash, prefix, read_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
     k.id, k.projectId, k.name, k.hash, k.prefix, k.readOnly, k.createdAt,
-  ]);
+  ]));
 }
 
 export async function findApiKeyByHash(db: Queryable, hash: string): Promise<(ApiKey & { hash: string }) | null> {

@@ -219,4 +219,12 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX runs_open ON runs(monitor_id, started_at) WHERE outcome = 'running';
     `,
   },
+  {
+    version: 4,
+    name: 'monitor extra',
+    sql: `
+      -- Descriptive attributes (note, defaultNote, defaultName, group, platform, metadata) as one object.
+      ALTER TABLE monitors ADD COLUMN extra jsonb NOT NULL DEFAULT '{}';
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 /** Monitor rows: reads, the compare-and-set update, the scheduler's deadline queries and the ping path's lock and write-back. */
 import type { Monitor, MonitorState } from '../../domain/monitor.js';
 import type { MonitorFilter, Page } from '../store.js';
-import { all, first, run, type Queryable } from './db.js';
+import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
 import { MONITOR_COLUMNS, MONITOR_SELECT, monitorFromRow, monitorValues, openRunsJson, pgText, type MonitorRow } from './rows.js';
 
 const INSERT_MONITOR = `INSERT INTO monitors (${MONITOR_SELECT}) VALUES (${MONITOR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -73,14 +73,20 @@ export async function countMonitorsByState(db: Queryable): Promise<Partial<Recor
 
 /**
  * The monitors of these ping tokens, locked for the rest of the transaction. Locks are taken in id order, so
- * two batches sharing monitors wait for each other instead of deadlocking. NO KEY UPDATE is the lock the
+ * two batches sharing monitors wait for each other instead of deadlocking. With `skipLocked`, monitors locked by
+ * another transaction are left out instead of waited for (as unknown tokens are). NO KEY UPDATE is the lock the
  * status write needs: it excludes other batches and compare-and-set updates, yet lets other transactions
  * insert rows that merely reference the monitor (rules, for instance).
  */
-export async function lockMonitorsByToken(db: Queryable, tokens: string[]): Promise<Monitor[]> {
-  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [tokens]);
+export async function lockMonitorsByToken(db: Queryable, tokens: string[], options: { skipLocked?: boolean } = {}): Promise<Monitor[]> {
+  const rows = await all<MonitorRow>(db, options.skipLocked ? LOCK_OR_SKIP : LOCK_OR_WAIT, [tokens]);
   return rows.map(monitorFromRow);
 }
+
+const LOCK_SQL = `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
+const LOCK_OR_WAIT = prepared('overdue_lock_monitors', LOCK_SQL);
+/** The same, leaving out (rather than waiting for) the monitors another transaction holds. */
+const LOCK_OR_SKIP = prepared('overdue_lock_free_monitors', `${LOCK_SQL} SKIP LOCKED`);
 
 /** The status columns a ping changes, with their SQL types, for the multi-row write-back. */
 const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unknown][] = [
@@ -103,12 +109,20 @@ const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unkn
   ['version', 'bigint', (m) => m.version],
   ['updated_at', 'timestamptz', (m) => m.updatedAt],
 ];
-const WRITE_STATUSES = `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c]) => `${c} = u.${c}`).join(', ')}
-  FROM unnest($1::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
-  WHERE m.id = u.id`;
+/** Instants travel as epoch seconds (see epochSeconds). */
+const isInstant = (type: string) => type === 'timestamptz';
+const WRITE_STATUSES = prepared(
+  'overdue_write_statuses',
+  `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c, type]) => (isInstant(type) ? `${c} = to_timestamp(u.${c})` : `${c} = u.${c}`)).join(', ')}
+   FROM unnest($1::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${i + 2}::${isInstant(type) ? 'float8' : type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
+   WHERE m.id = u.id`,
+);
 
 /** Writes the status of many monitors in one statement (the ping path holds their row locks). */
 export async function writeStatuses(db: Queryable, monitors: Monitor[]): Promise<void> {
   if (monitors.length === 0) return;
-  await db.query(WRITE_STATUSES, [monitors.map((m) => m.id), ...STATUS_COLUMNS.map(([, , value]) => monitors.map(value))]);
+  await run(db, WRITE_STATUSES, [
+    monitors.map((m) => m.id),
+    ...STATUS_COLUMNS.map(([, type, value]) => (isInstant(type) ? monitors.map((m) => epochSeconds(value(m) as Date | null)) : monitors.map(value))),
+  ]);
 }

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Alert, Flip, Monitor } from '../../domain/monitor.js';
 import { eventsOfFlip } from '../../domain/notify-events.js';
 import type { DeliveryOutcome, Notification, NotificationFilter, Page } from '../store.js';
-import { all, first, inTransaction, run, type Queryable } from './db.js';
+import { all, first, inTransaction, prepared, run, type Queryable } from './db.js';
 import { notificationFromRow, pgText, type NotificationRow } from './rows.js';
 
 /** Each (monitor, channel, event) is notified at most once per this window; see enqueue(). */
@@ -20,11 +20,14 @@ export type RuleChannels = (monitorId: string, event: string) => readonly string
 export async function loadRuleChannels(db: Queryable, monitorIds: string[]): Promise<RuleChannels> {
   const rows = await all<{ monitor_id: string; event: string; channel_id: string }>(
     db,
-    `SELECT monitor_id, event, channel_id FROM notification_rules WHERE monitor_id = ANY($1::text[]) AND channel_id IS NOT NULL
-     UNION
-     SELECT r.monitor_id, r.event, lc.channel_id FROM notification_rules r JOIN notification_list_channels lc ON lc.list_id = r.list_id
-     WHERE r.monitor_id = ANY($1::text[])
-     ORDER BY channel_id`,
+    prepared(
+      'overdue_rule_channels',
+      `SELECT monitor_id, event, channel_id FROM notification_rules WHERE monitor_id = ANY($1::text[]) AND channel_id IS NOT NULL
+       UNION
+       SELECT r.monitor_id, r.event, lc.channel_id FROM notification_rules r JOIN notification_list_channels lc ON lc.list_id = r.list_id
+       WHERE r.monitor_id = ANY($1::text[])
+       ORDER BY channel_id`,
+    ),
     [monitorIds],
   );
   const byEvent = new Map<string, string[]>();
@@ -41,11 +44,14 @@ export async function insertFlips(db: Queryable, flips: { monitorId: string; fli
   const col = <T>(pick: (f: { monitorId: string; flip: Flip }) => T): T[] => flips.map(pick);
   const rows = await all<{ id: number }>(
     db,
-    `INSERT INTO flips (monitor_id, at, from_state, to_state, reason, kind)
-     SELECT monitor_id, at, from_state, to_state, reason, kind
-     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(monitor_id, at, from_state, to_state, reason, kind, ord)
-     ORDER BY ord
-     RETURNING id`,
+    prepared(
+      'overdue_insert_flips',
+      `INSERT INTO flips (monitor_id, at, from_state, to_state, reason, kind)
+       SELECT monitor_id, at, from_state, to_state, reason, kind
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u(monitor_id, at, from_state, to_state, reason, kind, ord)
+       ORDER BY ord
+       RETURNING id`,
+    ),
     [col((f) => f.monitorId), col((f) => f.flip.at), col((f) => f.flip.from), col((f) => f.flip.to), col((f) => pgText(f.flip.reason)), col((f) => f.flip.kind ?? null)],
   );
   // Identity values drawn in ordinality order ascend with it (see insertPings).

@@ -2,7 +2,7 @@
 import type { Flip } from '../../domain/monitor.js';
 import type { PingInput, PingRecord } from '../../domain/ping.js';
 import type { MetricPoint, Page } from '../store.js';
-import { all, first, run, type Queryable } from './db.js';
+import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
 import { flipFromRow, pgJson, pgText, pingFromRow, type FlipRow, type PingRow } from './rows.js';
 
 /** Bytes of the body read for a list's preview: enough for BODY_PREVIEW_CHARS characters of UTF-8. */
@@ -19,20 +19,25 @@ export async function insertPings(db: Queryable, pings: { monitorId: string; pin
   const bodyOf = (p: PingInput) => (p.body && p.body.length > 0 ? p.body : null);
   const rows = await all<{ id: number }>(
     db,
-    `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details)
-     SELECT monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details::jsonb
-     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::int[], $11::text[], $12::text[])
-       WITH ORDINALITY AS u(monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details, ord)
-     ORDER BY ord
-     RETURNING id`,
+    INSERT_PINGS,
     [
-      col((_, monitorId) => monitorId), col((p) => p.receivedAt), col((p) => p.kind), col((p) => p.exitCode), col((p) => pgText(p.source)),
+      col((_, monitorId) => monitorId), col((p) => epochSeconds(p.receivedAt)), col((p) => p.kind), col((p) => p.exitCode), col((p) => pgText(p.source)),
       col((p) => pgText(p.method)), col((p) => pgText(p.ip)), col((p) => pgText(p.userAgent)), col(bodyOf), col((p) => bodyOf(p)?.length ?? 0),
       col((p) => pgText(p.msg)), col((p) => (p.details ? pgJson(p.details) : null)),
     ],
   );
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
+
+const INSERT_PINGS = prepared(
+  'overdue_insert_pings',
+  `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details)
+     SELECT monitor_id, to_timestamp(received_at), kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details::jsonb
+     FROM unnest($1::text[], $2::float8[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::int[], $11::text[], $12::text[])
+       WITH ORDINALITY AS u(monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details, ord)
+     ORDER BY ord
+     RETURNING id`,
+);
 
 export interface MetricRow {
   monitorId: string;
@@ -46,11 +51,15 @@ export interface MetricRow {
 export async function insertMetricPoints(db: Queryable, points: MetricRow[]): Promise<void> {
   if (points.length === 0) return;
   const col = <T>(pick: (p: MetricRow) => T): T[] => points.map(pick);
-  await db.query(
-    `INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value)
-     SELECT monitor_id, ping_id, name, at, value
-     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::float8[]) WITH ORDINALITY AS u(monitor_id, ping_id, name, at, value, ord)
-     ORDER BY ord`,
+  await run(
+    db,
+    prepared(
+      'overdue_insert_metric_points',
+      `INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value)
+       SELECT monitor_id, ping_id, name, at, value
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::float8[]) WITH ORDINALITY AS u(monitor_id, ping_id, name, at, value, ord)
+       ORDER BY ord`,
+    ),
     [col((p) => p.monitorId), col((p) => p.pingId), col((p) => p.name), col((p) => p.at), col((p) => p.value)],
   );
 }

@@ -25,18 +25,32 @@ function typeOverrides(): pg.TypeOverrides {
   return types;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
+/** How long to wait for a connection (a new one, or a free one from a busy pool) before failing with 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The connection settings shared by the pool and the wake bus's listening connection. */
+export function clientConfig(options: PoolOptions): pg.ClientConfig {
   if (options.schema !== undefined && !PLAIN_IDENTIFIER.test(options.schema)) {
     throw new Error(`schema: "${options.schema}" is not a plain lower-case identifier`);
   }
-  const pool = new pg.Pool({
+  return {
     connectionString: options.url,
-    max: options.max ?? 10,
     types: typeOverrides(),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // TCP keepalives notice a peer that vanished without closing (a crashed host, a dropped NAT entry).
+    keepAlive: true,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
-  });
-  // An idle client whose connection drops emits 'error' on the pool, which would otherwise crash the process.
-  // The pool has already discarded that client; the next query opens a new connection or fails loudly.
+  };
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(options), max: options.max ?? 10 });
+  // When the database restarts or the network drops, clients emit 'error'. An idle client's error is re-emitted
+  // by the pool (which has already discarded that client); a checked-out client's has no listener of its own
+  // (pg-pool removes it while the client is lent out) and would crash the process. Both are ignored here: the
+  // query in progress fails with the same error, which the store reports as 503, and the next query opens a
+  // fresh connection.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -3,9 +3,10 @@
  * (capabilities.shared), so every state change is written through at once and guarded in the database: pings
  * lock their monitors for the batch's transaction, edits and scheduler transitions are compare-and-set on the
  * monitor's version, and notifier workers claim outbox rows with SKIP LOCKED. Open with `PostgresStore.open`,
- * which migrates the schema first.
+ * which migrates the schema first. A call that fails because the database cannot be reached rejects with
+ * AppError('unavailable') (availability.ts); the pool reconnects by itself once the database is back.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingInput, PingRecord } from '../../domain/ping.js';
 import type { RunChange, RunRecord } from '../../domain/runs.js';
@@ -27,34 +28,52 @@ import type {
   Store,
 } from '../store.js';
 import * as accounts from './accounts.js';
-import { inTransaction } from './db.js';
+import { unavailableOr, withUnavailableErrors } from './availability.js';
+import { first, inTransaction } from './db.js';
 import { migrate } from './migrate.js';
 import * as monitors from './monitor-queries.js';
 import * as notifications from './notification-queries.js';
 import * as outbox from './outbox.js';
 import * as pingHistory from './ping-history.js';
-import { createPool, type PoolOptions } from './pool.js';
+import { clientConfig, createPool, type PoolOptions } from './pool.js';
 import { recordPings } from './record-pings.js';
 import * as runHistory from './run-history.js';
 import { uniqueOrConflict } from './unique-or-conflict.js';
+import { PgWakeBus, type WakeBusLogger } from './wake-bus.js';
 
 export type PostgresOptions = PoolOptions;
 
 export class PostgresStore implements Store {
   readonly capabilities = { backend: 'postgres', shared: true } as const;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresOptions,
+    /** The schema the tables are in (the connection's current_schema()). */
+    readonly schema: string,
+  ) {}
 
   /** Connects, applies pending migrations (once, even when several nodes start together) and returns the store. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
     const pool = createPool(options);
     try {
       await migrate(pool);
+      const { schema } = (await first<{ schema: string }>(pool, 'SELECT current_schema() AS schema')) ?? { schema: 'public' };
+      return withUnavailableErrors(new PostgresStore(pool, options, schema));
     } catch (err) {
       await pool.end();
-      throw err;
+      throw unavailableOr(err);
     }
-    return new PostgresStore(pool);
+  }
+
+  /**
+   * A wake bus to the other nodes on this database (a LISTEN connection of its own, see wake-bus.ts). Resolves
+   * once listening, or once the first attempt failed (it then keeps retrying in the background).
+   */
+  async openWakeBus(options: { now: () => number; horizonMs: number; logger: WakeBusLogger; retryMs?: number }): Promise<PgWakeBus> {
+    const bus = new PgWakeBus({ ...options, pool: this.pool, schema: this.schema, newClient: () => new pg.Client(clientConfig(this.options)) });
+    await bus.start();
+    return bus;
   }
 
   async close(): Promise<void> {

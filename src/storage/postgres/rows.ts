@@ -3,7 +3,7 @@
  * to values, so reading is mostly renaming. Writing JSON goes through JSON.stringify: node-postgres would turn
  * a JavaScript array into a PostgreSQL array literal, not JSON.
  */
-import type { DownReason, Flip, Monitor, MonitorState, MonitorType } from '../../domain/monitor.js';
+import type { DownReason, Flip, Monitor, MonitorExtra, MonitorState, MonitorType } from '../../domain/monitor.js';
 import type { Notify } from '../../domain/notify.js';
 import type { Assertion } from '../../domain/assertions.js';
 import { DEFAULT_RUN_RULES, type RunRules } from '../../domain/run-rules.js';
@@ -19,7 +19,7 @@ export const MONITOR_COLUMNS = [
   'id', 'project_id', 'key', 'name', 'type', 'schedule', 'timezone', 'grace_seconds', 'tags', 'realert_seconds', 'notify', 'payload_scanning',
   'payload_metrics', 'assertions', 'run_rules', 'ping_token', 'state', 'down_reason', 'down_exit_code', 'last_ping_at', 'running_since', 'open_runs',
   'last_duration', 'state_reason', 'missed_streak', 'failure_streak', 'success_streak', 'next_expected_at', 'deadline', 'paused_until',
-  'down_alerts', 'realert_at', 'version', 'created_at', 'updated_at',
+  'down_alerts', 'realert_at', 'version', 'created_at', 'updated_at', 'extra',
 ] as const;
 export const MONITOR_SELECT = MONITOR_COLUMNS.join(', ');
 
@@ -60,6 +60,7 @@ export interface MonitorRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  extra: MonitorExtra;
 }
 
 export function monitorFromRow(r: MonitorRow): Monitor {
@@ -99,6 +100,7 @@ export function monitorFromRow(r: MonitorRow): Monitor {
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    extra: r.extra,
   };
 }
 
@@ -121,7 +123,7 @@ export function monitorValues(m: Monitor): unknown[] {
     m.payloadScanning === null ? null : pgJson(m.payloadScanning), pgJson(m.payloadMetrics), pgJson(m.assertions), pgJson(m.runRules), m.pingToken,
     m.state, m.downReason, m.downExitCode, m.lastPingAt, m.runningSince, openRunsJson(m.openRuns), m.lastDuration, pgText(m.stateReason),
     m.missedStreak, m.failureStreak, m.successStreak, m.nextExpectedAt, m.deadline, m.pausedUntil, m.downAlerts, m.realertAt, m.version, m.createdAt,
-    m.updatedAt,
+    m.updatedAt, pgJson(m.extra ?? {}),
   ];
 }
 

@@ -9,7 +9,7 @@
  */
 import type { RunChange, RunRecord } from '../../domain/runs.js';
 import type { Page } from '../store.js';
-import { all, first, type Queryable } from './db.js';
+import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
 import { pgText, runFromRow, type RunRow } from './rows.js';
 
 export interface RunWrite {
@@ -65,7 +65,7 @@ async function openRows(db: Queryable, writes: RunWrite[]): Promise<OpenRow[]> {
   if (monitorIds.length === 0) return [];
   const rows = await all<{ id: number; monitor_id: string; run_key: string | null; started_at: Date }>(
     db,
-    "SELECT id, monitor_id, run_key, started_at FROM runs WHERE monitor_id = ANY($1::text[]) AND outcome = 'running' ORDER BY id",
+    prepared('overdue_open_runs', "SELECT id, monitor_id, run_key, started_at FROM runs WHERE monitor_id = ANY($1::text[]) AND outcome = 'running' ORDER BY id"),
     [monitorIds],
   );
   return rows.map((r) => ({ monitorId: r.monitor_id, runKey: r.run_key, startedAt: r.started_at.getTime(), row: { id: r.id } }));
@@ -74,14 +74,18 @@ async function openRows(db: Queryable, writes: RunWrite[]): Promise<OpenRow[]> {
 async function insertRuns(db: Queryable, rows: NewRun[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (r: NewRun) => T): T[] => rows.map(pick);
-  await db.query(
-    `INSERT INTO runs (monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id)
-     SELECT monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id
-     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[], $8::int[], $9::text[], $10::bigint[], $11::bigint[])
-       WITH ORDINALITY AS u(monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id, ord)
-     ORDER BY ord`,
+  await run(
+    db,
+    prepared(
+      'overdue_insert_runs',
+      `INSERT INTO runs (monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id)
+       SELECT monitor_id, run_key, to_timestamp(started_at), to_timestamp(finished_at), duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id
+       FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::int[], $9::text[], $10::bigint[], $11::bigint[])
+         WITH ORDINALITY AS u(monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, start_ping_id, end_ping_id, ord)
+       ORDER BY ord`,
+    ),
     [
-      col((r) => r.monitor_id), col((r) => r.run_key), col((r) => r.started_at), col((r) => r.finished_at), col((r) => r.duration), col((r) => r.outcome),
+      col((r) => r.monitor_id), col((r) => r.run_key), col((r) => epochSeconds(r.started_at)), col((r) => epochSeconds(r.finished_at)), col((r) => r.duration), col((r) => r.outcome),
       col((r) => r.failure_kind), col((r) => r.exit_code), col((r) => r.reason), col((r) => r.start_ping_id), col((r) => r.end_ping_id),
     ],
   );
@@ -90,12 +94,16 @@ async function insertRuns(db: Queryable, rows: NewRun[]): Promise<void> {
 async function closeRuns(db: Queryable, rows: (Closing & { id: number })[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (r: Closing & { id: number }) => T): T[] => rows.map(pick);
-  await db.query(
-    `UPDATE runs r SET finished_at = u.finished_at, duration = u.duration, outcome = u.outcome, failure_kind = u.failure_kind, exit_code = u.exit_code,
-       reason = u.reason, end_ping_id = u.end_ping_id
-     FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[])
-       AS u(id, finished_at, duration, outcome, failure_kind, exit_code, reason, end_ping_id)
-     WHERE r.id = u.id`,
+  await run(
+    db,
+    prepared(
+      'overdue_close_runs',
+      `UPDATE runs r SET finished_at = u.finished_at, duration = u.duration, outcome = u.outcome, failure_kind = u.failure_kind, exit_code = u.exit_code,
+         reason = u.reason, end_ping_id = u.end_ping_id
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[])
+         AS u(id, finished_at, duration, outcome, failure_kind, exit_code, reason, end_ping_id)
+       WHERE r.id = u.id`,
+    ),
     [col((r) => r.id), col((r) => r.finished_at), col((r) => r.duration), col((r) => r.outcome), col((r) => r.failure_kind), col((r) => r.exit_code), col((r) => r.reason), col((r) => r.end_ping_id)],
   );
 }

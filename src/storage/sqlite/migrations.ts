@@ -215,4 +215,18 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       ALTER TABLE monitors ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 5,
+    name: 'ping journal',
+    sql: `
+      -- How far the ping journal (<db>.ping-journal/) has been applied to these tables: written in the same
+      -- transaction as the rows of the pings it covers, so each journaled ping is applied exactly once.
+      -- journal_id ties the journal's segment files to this database.
+      CREATE TABLE ping_journal (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        journal_id BLOB NOT NULL,
+        applied_lsn INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -37,6 +37,41 @@ export function writeFlips(stmt: Statements, monitor: Pick<Monitor, 'id' | 'proj
 }
 
 /**
+ * Whether writeFlips(flips) and writeAlerts(alerts) would queue or merge any notification for this monitor
+ * now: true when a rule names one of their events (every such rule has a channel, and each write queues or
+ * merges one row per channel). Lets a store answer a ping before writing its rows.
+ */
+export function wouldQueue(stmt: Statements, monitor: Pick<Monitor, 'id' | 'downReason'>, flips: Flip[], alerts: Alert[]): boolean {
+  const ruled = (event: string) => ruleChannels(stmt, monitor.id, event).length > 0;
+  return flips.some((f) => eventsOfFlip(f, monitor.downReason).some(ruled)) || alerts.some((a) => ruled(a.event));
+}
+
+/**
+ * The channels with a rule for (monitor, event), remembered per connection: every success ping raises an
+ * `on_complete` alert, and looking its rules up each time was a tenth of the ping path's CPU. The store calls
+ * forgetRuleChannels around every call that may change rules, lists, channels or monitors.
+ */
+const ruleCache = new WeakMap<Statements, Map<string, string[]>>();
+const RULE_CACHE_MAX = 100_000;
+
+function ruleChannels(stmt: Statements, monitorId: string, event: string): string[] {
+  let cache = ruleCache.get(stmt);
+  if (!cache) ruleCache.set(stmt, (cache = new Map()));
+  const key = `${monitorId}\n${event}`;
+  let channels = cache.get(key);
+  if (!channels) {
+    if (cache.size >= RULE_CACHE_MAX) cache.clear();
+    channels = stmt.ruleChannels.all({ m: monitorId, e: event }) as string[];
+    cache.set(key, channels);
+  }
+  return channels;
+}
+
+export function forgetRuleChannels(stmt: Statements): void {
+  ruleCache.get(stmt)?.clear();
+}
+
+/**
  * Queues one event for every channel with a rule for it. Noise control: each (monitor, channel, event) is
  * sent at most once a minute; an occurrence inside that minute is held until the minute is over, and
  * further ones merge into the held notification (its count grows, its details become the latest).
@@ -44,7 +79,7 @@ export function writeFlips(stmt: Statements, monitor: Pick<Monitor, 'id' | 'proj
 /** Returns how many notifications were queued or merged. */
 function enqueue(stmt: Statements, e: OutboxEvent): number {
   let queued = 0;
-  for (const channel_id of stmt.ruleChannels.all({ m: e.monitor_id, e: e.event }) as string[]) {
+  for (const channel_id of ruleChannels(stmt, e.monitor_id, e.event)) {
     const key = { monitor_id: e.monitor_id, channel_id, event: e.event, at: e.at };
     const held = stmt.heldNotification.get(key) as number | undefined;
     if (held !== undefined) {

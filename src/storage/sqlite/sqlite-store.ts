@@ -2,19 +2,34 @@
  * The embedded default backend: one SQLite file in WAL mode through better-sqlite3. Calls are synchronous
  * underneath; the async interface is what lets the PostgreSQL backend share every caller.
  *
- * Ping path: a batch commits its ping rows (and any flips) durably, but the monitors' new statuses are kept in
- * memory and written back coalesced — every `flushIntervalMs`, and before anything reads or writes monitor
- * state. The committed pings are the durable record: on open, pings newer than a monitor's `status_ping_id`
- * are replayed through the same pure decision, so a crash loses no acknowledged effect. Rewriting a monitor's
+ * Ping path (a file database opened by the server): WAL-first (shared/reference/perf.md §7). A batch is
+ * appended to the ping journal (ping-journal.ts: one write, durable when it completes) and, while that write is
+ * in flight, each ping is decided against the monitor's status in memory (`acceptJournaled`); `recordPings`
+ * resolves once the write is durable. (On a server the worker store's main thread appends and this store, on
+ * the worker, decides: the journal is 'external', see worker-store.ts.) The rows (ping, runs, metrics, flips,
+ * notifications) are written to SQLite shortly after, by the same code a direct write uses, as a projection of
+ * the journal in order, with the journal position in the same transaction. Everything else that reads or
+ * writes what pings change first waits for the appends in flight and applies what is pending, so it sees every
+ * acknowledged ping, and never one that is not yet durable. At open, the journal past the stored position is
+ * applied the same way (deciding again, deterministically, from the same statuses).
+ *
+ * Monitor statuses from pings are kept in memory and written back coalesced — every `flushIntervalMs`, and
+ * before anything reads or writes monitor state. The ping rows are the durable record of them: on open, pings
+ * newer than a monitor's `status_ping_id` are replayed through the same pure decision. Rewriting a monitor's
  * row and deadline-index entry per ping is what made SQLite write ~40 KB per ping (shared/reference/perf.md).
+ *
+ * Without a journal (':memory:', or a tool opening the file beside the server with `replay: false`) a batch
+ * is written and committed before `recordPings` resolves, as one transaction.
  * One process owns the file (capabilities.shared = false).
  */
 import { Database } from './driver.js';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingDetails, PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import type { RunChange, RunRecord } from '../../domain/runs.js';
+import type { Transition } from '../../domain/transitions.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { outputTail } from '../../domain/output-tail.js';
 import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
@@ -42,6 +57,8 @@ import * as notifications from './notification-queries.js';
 import * as outbox from './outbox.js';
 import * as pingHistory from './ping-history.js';
 import * as runHistory from './run-history.js';
+import { decodeJournaledPing, encodeJournaledPing } from './journal-records.js';
+import { framesToRecords, PingJournal } from './ping-journal.js';
 import { monitorFromRow, monitorToRow, type MonitorRow } from './rows.js';
 import { prepareStatements, STATUS_COLUMNS, type Statements } from './statements.js';
 import { uniqueOrConflict } from './unique-or-conflict.js';
@@ -51,35 +68,126 @@ export type SqliteSync = 'full' | 'normal';
 export interface SqliteOptions {
   /** A file path, or ':memory:'. */
   path: string;
-  /** `full`: a committed ping survives power loss; `normal`: it survives a process crash only. */
+  /** `full`: an acknowledged ping survives power loss; `normal`: it survives a process crash only. */
   sync?: SqliteSync;
   /** How often coalesced monitor statuses from pings are written back (default 5000 ms). */
   flushIntervalMs?: number;
-  /** The decision used to replay unflushed pings at open; must be the one the server records pings with. */
+  /** The decision used to replay pings at open; must be the one the server records pings with. */
   decide?: PingDecider;
   /**
-   * Replay unflushed pings at open (default true). A one-shot tool opening the file beside a running server
-   * (`overdue keys create`) passes false: monitor state is the server's to write.
+   * Replay unflushed pings and the ping journal at open, and record pings through the journal (default true).
+   * A one-shot tool opening the file beside a running server (`overdue keys create`) passes false: monitor
+   * state and the journal are the server's.
    */
   replay?: boolean;
+  /**
+   * Record pings through the ping journal (default true for a file opened with replay); false writes each batch
+   * directly. 'external': the journal is appended to by another thread (the worker store's main thread), which
+   * passes each batch's journal positions to `acceptJournaled` and their durability to `markDurable`.
+   */
+  journal?: boolean | 'external';
+  /** Preallocated size of a journal segment (default 4 MiB). */
+  journalSegmentBytes?: number;
+  /** How long after they become durable journaled pings are written to SQLite (default 10 ms; tests stretch it). */
+  projectionDelayMs?: number;
 }
+
+/** What the thread appending to an external journal needs: where, from which LSN, and the next ping id. */
+export interface JournalInfo {
+  dir: string;
+  /** Hex. */
+  journalId: string;
+  lsn: number;
+  nextPingId: number;
+  sync: boolean;
+  segmentBytes: number;
+}
+
+/**
+ * Store calls that neither read nor write anything pings change (projects, keys, channels, lists, rules as
+ * listed, new monitors, the slug lookup on the ping path), so they need not wait for journaled pings to be
+ * applied. Every other call does (see `settled`).
+ */
+export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
+  'createProject', 'getProject', 'listProjects', 'countProjects', 'createApiKey', 'findApiKeyByHash', 'listApiKeys', 'deleteApiKey',
+  'insertMonitor', 'getMonitorBySlug', 'createChannel', 'getChannel', 'listChannels', 'updateChannel', 'listLists', 'getList', 'listRules',
+  'journalInfo', 'recordPings', 'acceptFrames',
+]);
+
+/** A journaled ping whose rows are not yet in SQLite; `write` is null for an unknown token (nothing to write). */
+interface PendingPing {
+  /** The journal LSN after its frame: applied once the projection stores a position at or past it. */
+  end: number;
+  write: { monitor: Monitor; ping: PingInput; pingId: number; decision: Decision } | null;
+}
+
+interface Decision {
+  transition: Transition;
+  /** The monitor with the transition's status (and updatedAt when it changed). */
+  next: Monitor;
+  changed: boolean;
+}
+
+/** At most this many journaled pings per projection transaction, so calls waiting on the thread are not held up long. */
+const PROJECTION_BATCH = 2000;
+/** Durable pings are applied this long after they arrive, in one transaction for all that arrived meanwhile. */
+const PROJECTION_DELAY_MS = 10;
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** The projection's WAL is synced in the background after this much journal, or this long after less. */
+const WAL_SYNC_BYTES = 256 * 1024;
+const WAL_SYNC_DELAY_MS = 250;
 
 export class SqliteStore implements Store {
   readonly capabilities = { backend: 'sqlite', shared: false } as const;
   private readonly db: Database;
   private readonly stmt: Statements;
+  private readonly sync: SqliteSync;
   /** Monitor id → newest status from pings not yet written to its row, with the ping that produced it. */
   private readonly unflushed = new Map<string, { monitor: Monitor; pingId: number }>();
   /** The same entries by ping token: a monitor pinged since the last flush needs no lookup at all. */
   private readonly unflushedByToken = new Map<string, { monitor: Monitor; pingId: number }>();
   private readonly flushTimer: NodeJS.Timeout;
+  private readonly journalMode: 'off' | 'own' | 'external';
+  /** The journal this store appends to itself ('own'). */
+  private journal: PingJournal | null = null;
+  private journalInfoForAppender: JournalInfo | null = null;
+  private readonly segmentBytes: number;
+  private readonly projectionDelayMs: number;
+  /** Journaled pings not yet applied to SQLite, in journal order. */
+  private pending: PendingPing[] = [];
+  /** Pending pings up to this LSN are durable in the journal. */
+  private durableLsn = 0;
+  /** The journal position stored in SQLite, and the part of it known durable there (the journal before it may go). */
+  private appliedLsn = 0;
+  private durableAppliedLsn = 0;
+  private reportedAppliedLsn = 0;
+  /** The `-wal` file, synced from the libuv pool to make the projection's NORMAL commits durable (see syncWal). */
+  private readonly walPath: string;
+  private walFd: number | null = null;
+  /** The WAL sync in flight, if any. */
+  private walSyncing: Promise<void> | null = null;
+  private walSyncTimer: NodeJS.Timeout | null = null;
+  private walSyncedLsn = 0;
+  private walSyncFailed = false;
+  private nextPingId = 1;
+  private projectionScheduled = false;
+  /** Calls in progress that need every journaled ping applied first; pings wait meanwhile. */
+  private exclusive = 0;
+  private gateWaiters: (() => void)[] = [];
+  /** A journal write failed: what is in memory may be ahead of what is durable, so the store refuses further work. */
+  private broken: Error | null = null;
+  private closing: Promise<void> | null = null;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
+    this.sync = options.sync ?? 'full';
+    this.segmentBytes = options.journalSegmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.projectionDelayMs = options.projectionDelayMs ?? PROJECTION_DELAY_MS;
+    this.walPath = `${options.path}-wal`;
     this.db.pragma('page_size = 1024');
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma(`synchronous = ${this.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     // Checkpoint every ~40 MB of WAL instead of 4 MB: hot monitor pages are then copied back once per
@@ -87,31 +195,77 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db);
     this.stmt = prepareStatements(this.db);
-    if (options.replay !== false) this.replayUnflushed(options.decide ?? decidePing);
-    this.flushTimer = setInterval(() => this.flush(), options.flushIntervalMs ?? 5000);
+    const decide = options.decide ?? decidePing;
+    this.journalMode = options.replay === false || options.path === ':memory:' || options.journal === false ? 'off' : options.journal === 'external' ? 'external' : 'own';
+    if (options.replay !== false) {
+      this.replayUnflushed(decide);
+      if (this.journalMode !== 'off') this.openJournal(`${options.path}.ping-journal`, decide);
+    }
+    this.nextPingId = ((this.stmt.maxPingId.get() as number | null) ?? 0) + 1;
+    if (this.journalInfoForAppender) this.journalInfoForAppender.nextPingId = this.nextPingId;
+    this.flushTimer = setInterval(() => this.tick(), options.flushIntervalMs ?? 5000);
     this.flushTimer.unref();
+  }
+
+  /** The periodic write-back of statuses (with a journal: of the pings applied by then). */
+  private tick(): void {
+    if (this.journalMode === 'own') {
+      void this.settled(() => this.flush()).catch(() => undefined);
+    } else {
+      try {
+        while (this.project(Infinity) > 0);
+        this.flush(); // skipped while pings not yet durable are pending; a settled call writes it back then
+      } catch {
+        // Retried at the next tick or call.
+      }
+    }
   }
 
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    if (!this.db.open) return;
-    this.flush();
-    this.db.close();
+    this.closing ??= (async () => {
+      if (!this.db.open) return;
+      if (this.journalMode !== 'off') {
+        this.exclusive++; // never released: pings arriving from now on are refused
+        if (!this.broken) await this.applyJournaled().catch(() => undefined);
+        const complete = !this.broken && this.pending.length === 0;
+        if (complete) {
+          this.flush();
+          this.commitDurably();
+        }
+        // Complete: everything is durable in SQLite and the segments can go; otherwise the next open applies them.
+        await this.journal?.close(complete ? this.appliedLsn : null);
+      } else {
+        this.flush();
+      }
+      if (this.walSyncTimer) clearTimeout(this.walSyncTimer);
+      await this.walSyncing;
+      this.db.close();
+      if (this.walFd !== null) closeSync(this.walFd); // after SQLite is done with the file
+      for (const w of this.gateWaiters.splice(0)) w();
+    })();
+    return this.closing;
   }
 
-  /** Writes the coalesced statuses of pinged monitors to their rows, in one transaction. */
+  /**
+   * Writes the coalesced statuses of pinged monitors to their rows, in one transaction. With a journal, only
+   * once every journaled ping is applied (a status must never name a ping SQLite does not have yet).
+   */
   flush(): void {
-    if (this.unflushed.size === 0 || !this.db.open) return;
-    this.db
-      .transaction(() => {
-        for (const { monitor, pingId } of this.unflushed.values()) {
-          const row = monitorToRow(monitor);
-          const params: Record<string, unknown> = { id: row.id, status_ping_id: pingId };
-          for (const c of STATUS_COLUMNS) params[c] = row[c as keyof MonitorRow];
-          this.stmt.updateStatus.run(params);
-        }
-      })
-      .immediate();
+    if (this.unflushed.size === 0 || !this.db.open || this.pending.length > 0 || this.broken) return;
+    // With a journal, statuses are derived from rows it covers until they are durable: no fsync here (NORMAL).
+    this.relaxed(() =>
+      this.db
+        .transaction(() => {
+          for (const { monitor, pingId } of this.unflushed.values()) {
+            const row = monitorToRow(monitor);
+            const params: Record<string, unknown> = { id: row.id, status_ping_id: pingId };
+            for (const c of STATUS_COLUMNS) params[c] = row[c as keyof MonitorRow];
+            this.stmt.updateStatus.run(params);
+          }
+        })
+        .immediate(),
+    );
     this.unflushed.clear();
     this.unflushedByToken.clear();
   }
@@ -130,6 +284,49 @@ export class SqliteStore implements Store {
       this.remember({ ...monitor, ...status, updatedAt: new Date(r.received_at) }, r.id);
     }
     this.flush();
+  }
+
+  /**
+   * Opens the ping journal and applies what it holds past the stored position: each ping decided again from
+   * the statuses SQLite and replayUnflushed give (the ones it was decided from when acknowledged) and written
+   * like any other. Then makes that durable, retires the old segments and starts the journal afresh (or leaves
+   * that to the thread that will append, with an external journal).
+   */
+  private openJournal(dir: string, decide: PingDecider): void {
+    this.stmt.initJournal.run(randomBytes(16));
+    const state = this.stmt.journalState.get() as { journal_id: Buffer; applied_lsn: number };
+    const options = { dir, journalId: state.journal_id, sync: this.sync === 'full', segmentBytes: this.segmentBytes };
+    const { journal, tail, next } = PingJournal.open(options, state.applied_lsn);
+    for (let i = 0; i < tail.length; i += PROJECTION_BATCH) {
+      const chunk = tail.slice(i, i + PROJECTION_BATCH);
+      this.commitProjection(() => {
+        for (const record of chunk) {
+          const { pingId, ping } = decodeJournaledPing(record.payload);
+          const monitor = this.lookup(ping.token);
+          if (!monitor) continue; // an unknown token (answered not found), or a monitor deleted since
+          const decision = this.decideOne(monitor, ping, decide);
+          this.writePing(monitor, ping, pingId, decision);
+          if (decision.changed) this.remember(decision.next, pingId);
+        }
+      }, chunk.at(-1)!.end);
+    }
+    this.flush();
+    // Past everything read (and every old file's bytes), in a commit at the connection's own setting (FULL:
+    // durable), before the old segments are retired.
+    this.stmt.setAppliedLsn.run(next);
+    this.appliedLsn = this.durableAppliedLsn = this.reportedAppliedLsn = this.durableLsn = next;
+    journal.retireOld();
+    if (this.journalMode === 'own') {
+      journal.begin(next);
+      this.journal = journal;
+    } else {
+      this.journalInfoForAppender = { dir, journalId: state.journal_id.toString('hex'), lsn: next, nextPingId: 0, sync: options.sync, segmentBytes: this.segmentBytes };
+    }
+  }
+
+  /** With an external journal: where and from where to append (null without one). */
+  async journalInfo(): Promise<JournalInfo | null> {
+    return this.journalInfoForAppender;
   }
 
   async createProject(p: Project): Promise<void> {
@@ -169,134 +366,427 @@ export class SqliteStore implements Store {
   }
 
   async getMonitor(projectId: string, id: string): Promise<Monitor | null> {
-    this.flush();
-    const r = this.stmt.getMonitor.get(projectId, id) as MonitorRow | undefined;
-    return r ? monitorFromRow(r) : null;
+    return this.settled(() => {
+      this.flush();
+      const r = this.stmt.getMonitor.get(projectId, id) as MonitorRow | undefined;
+      return r ? monitorFromRow(r) : null;
+    });
   }
 
   async getMonitorById(id: string): Promise<Monitor | null> {
-    this.flush();
-    const r = this.stmt.getMonitorById.get(id) as MonitorRow | undefined;
-    return r ? monitorFromRow(r) : null;
+    return this.settled(() => {
+      this.flush();
+      const r = this.stmt.getMonitorById.get(id) as MonitorRow | undefined;
+      return r ? monitorFromRow(r) : null;
+    });
   }
 
   async getMonitorByToken(token: string): Promise<Monitor | null> {
-    this.flush();
-    const r = this.stmt.monitorByToken.get(token) as MonitorRow | undefined;
-    return r ? monitorFromRow(r) : null;
+    return this.settled(() => {
+      this.flush();
+      const r = this.stmt.monitorByToken.get(token) as MonitorRow | undefined;
+      return r ? monitorFromRow(r) : null;
+    });
   }
 
   async getMonitorBySlug(pingKey: string, key: string): Promise<Monitor | null> {
     // On the ping path (slug URLs resolve to a token first): overlay the coalesced status instead of flushing,
     // which would write every pinged monitor's row once per slug ping. Unflushed entries are always newer
-    // than the row, since every other write flushes first.
+    // than the row, since every other write flushes first. Not held back for journal appends in flight: the
+    // status may include a ping whose append is still being made durable, which is harmless for finding the
+    // monitor and its token.
     const r = this.stmt.monitorBySlug.get(key, pingKey) as MonitorRow | undefined;
     if (!r) return null;
     return this.unflushed.get(r.id)?.monitor ?? monitorFromRow(r);
   }
 
   async listMonitors(projectId: string, f: MonitorFilter): Promise<Page<Monitor>> {
-    this.flush();
-    return listMonitors(this.db, projectId, f);
+    return this.settled(() => {
+      this.flush();
+      return listMonitors(this.db, projectId, f);
+    });
   }
 
   async updateMonitor(m: Monitor, expectedVersion: number, flips: Flip[], alerts: Alert[] = [], runs: RunChange[] = []): Promise<boolean> {
-    this.flush();
-    return this.db.transaction(() => {
-      const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
-      if (changed !== 1) return false;
-      outbox.writeFlips(this.stmt, m, flips);
-      runHistory.writeRuns(this.stmt, m.id, runs, null);
-      if (alerts.length > 0) outbox.writeAlerts(this.stmt, m, alerts, `alert:${m.id}:${m.updatedAt.getTime()}`);
-      return true;
-    }).immediate();
+    return this.settled(() => {
+      this.flush();
+      return this.db.transaction(() => {
+        const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
+        if (changed !== 1) return false;
+        outbox.writeFlips(this.stmt, m, flips);
+        runHistory.writeRuns(this.stmt, m.id, runs, null);
+        if (alerts.length > 0) outbox.writeAlerts(this.stmt, m, alerts, `alert:${m.id}:${m.updatedAt.getTime()}`);
+        return true;
+      }).immediate();
+    });
   }
 
   async deleteMonitor(projectId: string, id: string): Promise<boolean> {
-    this.flush();
-    return this.stmt.deleteMonitor.run(projectId, id).changes === 1;
+    return this.settledRules(() => {
+      this.flush();
+      return this.stmt.deleteMonitor.run(projectId, id).changes === 1;
+    });
   }
 
   async recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
+    if (this.journalMode === 'off') return this.recordNow(pings, decide);
+    if (this.journalMode === 'external') throw new Error('this store records pings journaled by the worker store (acceptJournaled)');
+    while (this.exclusive > 0 && !this.closing) await new Promise<void>((resolve) => this.gateWaiters.push(resolve));
+    this.usable();
+    const journal = this.journal!;
+    // Append first and decide while the write is in flight: the reply needs both.
+    const ids = pings.map(() => this.nextPingId++);
+    try {
+      const { ends, done } = journal.append(pings.map((p, i) => encodeJournaledPing(ids[i]!, p)));
+      const outcomes = this.acceptJournaled(pings, ids, ends, decide);
+      await done;
+      this.markDurable(journal.durableLsn);
+      return outcomes;
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Decides journaled pings (frames ending at `ends`, acknowledged with ping ids `ids`) against the statuses
+   * in memory and keeps them pending: their rows are written once `markDurable` reaches them. Returns the
+   * outcomes, to be given to callers only once the frames are durable.
+   */
+  acceptJournaled(pings: PingInput[], ids: number[], ends: number[], decide: PingDecider): PingOutcome[] {
+    this.usable();
+    return pings.map((ping, i): PingOutcome => {
+      const end = ends[i]!;
+      const monitor = this.lookup(ping.token);
+      if (!monitor) {
+        this.pending.push({ end, write: null });
+        return { found: false };
+      }
+      const pingId = ids[i]!;
+      const decision = this.decideOne(monitor, ping, decide);
+      if (decision.changed) this.remember(decision.next, pingId);
+      this.pending.push({ end, write: { monitor, ping, pingId, decision } });
+      const { next, transition, changed } = decision;
+      const notificationsQueued = outbox.wouldQueue(this.stmt, next, changed ? transition.flips : [], transition.alerts);
+      return { found: true, pingId, state: next.state, deadline: next.deadline, notificationsQueued };
+    });
+  }
+
+  /**
+   * acceptJournaled for journal frames sent by the appending thread (the pings and their ids are in them),
+   * answered compactly for the trip back: four slots per ping, `pingId, state, deadline ms | null, 1 | 0`
+   * (whether notifications were queued), or `0, '', null, 0` for an unknown token.
+   */
+  acceptFrames(frames: Buffer, decide: PingDecider): (number | string | null)[] {
+    const records = framesToRecords(frames).map((r) => ({ ...decodeJournaledPing(r.payload), end: r.end }));
+    const outcomes = this.acceptJournaled(records.map((r) => r.ping), records.map((r) => r.pingId), records.map((r) => r.end), decide);
+    return outcomes.flatMap((o) => (o.found ? [o.pingId, o.state, o.deadline?.getTime() ?? null, o.notificationsQueued ? 1 : 0] : [0, '', null, 0]));
+  }
+
+  /** The journal is durable up to `lsn`: the pending pings before it may be applied. */
+  markDurable(lsn: number): void {
+    if (lsn <= this.durableLsn) return;
+    this.durableLsn = lsn;
+    this.scheduleProjection();
+  }
+
+  /** The journal position durably applied since the last call (for the appending thread to retire segments), or null. */
+  takeAppliedProgress(): number | null {
+    if (this.durableAppliedLsn <= this.reportedAppliedLsn) return null;
+    this.reportedAppliedLsn = this.durableAppliedLsn;
+    return this.durableAppliedLsn;
+  }
+
+  /** Without a journal: decides and writes the batch in one transaction, durable when it resolves. */
+  private recordNow(pings: PingInput[], decide: PingDecider): PingOutcome[] {
     return this.db.transaction(() =>
       pings.map((ping): PingOutcome => {
-        let monitor = this.unflushedByToken.get(ping.token)?.monitor;
-        if (!monitor) {
-          const row = this.stmt.monitorByToken.get(ping.token) as MonitorRow | undefined;
-          if (!row) return { found: false };
-          monitor = monitorFromRow(row);
-        }
-        const { status, flips, alerts, runs } = decide(monitor, ping);
-        const next: Monitor = { ...monitor, ...status };
-        const body = ping.body && ping.body.length > 0 ? ping.body : null;
-        const pingId = Number(
-          this.stmt.insertPing.run(
-            monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
-            ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
-            ...runHistory.pingRunColumns(runHistory.unpairedCompletion(runs)),
-          ).lastInsertRowid,
-        );
-        if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);
-        const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
-        if (monitor.payloadMetrics.length > 0 && body) {
-          for (const point of extractPayloadMetrics(monitor.payloadMetrics, body.toString('utf8'))) {
-            this.stmt.insertMetric.run(monitor.id, pingId, point.name, ping.receivedAt.getTime(), point.value);
-          }
-        }
-        let queued = 0;
-        if (status.version !== monitor.version) {
-          next.updatedAt = ping.receivedAt;
-          this.remember(next, pingId);
-          queued += outbox.writeFlips(this.stmt, next, flips, tail);
-        }
-        if (alerts.length > 0) queued += outbox.writeAlerts(this.stmt, next, alerts, `ping:${pingId}`, tail);
-        return { found: true, pingId, state: next.state, deadline: next.deadline, notificationsQueued: queued > 0 };
+        const monitor = this.lookup(ping.token);
+        if (!monitor) return { found: false };
+        const decision = this.decideOne(monitor, ping, decide);
+        const { pingId, queued } = this.writePing(monitor, ping, null, decision);
+        if (decision.changed) this.remember(decision.next, pingId);
+        return { found: true, pingId, state: decision.next.state, deadline: decision.next.deadline, notificationsQueued: queued > 0 };
       }),
     ).immediate();
   }
 
+  /** The monitor's current state by ping token, pings included: the coalesced status if it has one, else its row. */
+  private lookup(token: string): Monitor | null {
+    const cached = this.unflushedByToken.get(token)?.monitor;
+    if (cached) return cached;
+    const row = this.stmt.monitorByToken.get(token) as MonitorRow | undefined;
+    return row ? monitorFromRow(row) : null;
+  }
+
+  private decideOne(monitor: Monitor, ping: PingInput, decide: PingDecider): Decision {
+    const transition = decide(monitor, ping);
+    const next: Monitor = { ...monitor, ...transition.status };
+    const changed = transition.status.version !== monitor.version;
+    if (changed) next.updatedAt = ping.receivedAt;
+    return { transition, next, changed };
+  }
+
+  /**
+   * The rows of one decided ping: the ping (with an unpaired completion's run columns), the runs it opened or
+   * closed, its payload metrics, and when its status changed the flips and their notifications, plus the
+   * notifications of its alerts. The one writer for direct batches, journal projection and journal replay, so
+   * all three store the same rows. Returns the ping id and how many notifications were queued or merged.
+   */
+  private writePing(monitor: Monitor, ping: PingInput, id: number | null, { transition, next, changed }: Decision): { pingId: number; queued: number } {
+    const { flips, alerts, runs } = transition;
+    const body = ping.body && ping.body.length > 0 ? ping.body : null;
+    const pingId = Number(
+      this.stmt.insertPing.run(
+        id, monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
+        ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
+        ...runHistory.pingRunColumns(runHistory.unpairedCompletion(runs)),
+      ).lastInsertRowid,
+    );
+    if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);
+    const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
+    if (monitor.payloadMetrics.length > 0 && body) {
+      for (const point of extractPayloadMetrics(monitor.payloadMetrics, body.toString('utf8'))) {
+        this.stmt.insertMetric.run(monitor.id, pingId, point.name, ping.receivedAt.getTime(), point.value);
+      }
+    }
+    let queued = 0;
+    if (changed) queued += outbox.writeFlips(this.stmt, next, flips, tail);
+    if (alerts.length > 0) queued += outbox.writeAlerts(this.stmt, next, alerts, `ping:${pingId}`, tail);
+    return { pingId, queued };
+  }
+
+  /** Memory now holds decisions the journal may not have: nothing more may be recorded or read until a restart replays it. */
+  private fail(err: unknown): void {
+    this.broken ??= err instanceof Error ? err : new Error(String(err));
+  }
+
+  private usable(): void {
+    if (this.broken) throw new Error(`the ping journal failed (${this.broken.message}); restart the server to recover from the journal`);
+    if (this.closing) throw new Error('the store is closed');
+  }
+
+  /**
+   * Runs `fn` once every journaled ping is applied to SQLite: waits for the appends in flight (holding new
+   * pings back meanwhile, so the wait ends) and applies them. Every call that reads or writes what pings change
+   * goes through here, so it sees each acknowledged ping, and none that is not durable yet. With an external
+   * journal the appending thread sends such calls only once its appends are durable.
+   */
+  private async settled<T>(fn: () => T): Promise<T> {
+    if (this.journalMode === 'off') return fn();
+    this.usable();
+    this.exclusive++;
+    try {
+      await this.applyJournaled();
+      return fn();
+    } finally {
+      if (--this.exclusive === 0) for (const w of this.gateWaiters.splice(0)) w();
+    }
+  }
+
+  /** `settled`, for a call that may change which channels a rule reaches: the remembered ones are forgotten after it. */
+  private async settledRules<T>(fn: () => T): Promise<T> {
+    return this.settled(() => {
+      try {
+        return fn();
+      } finally {
+        outbox.forgetRuleChannels(this.stmt);
+      }
+    });
+  }
+
+  /** Waits until every journaled ping is durable and applies them all. */
+  private async applyJournaled(): Promise<void> {
+    while (this.pending.length > 0) {
+      if (this.journal) {
+        await this.journal.idle();
+        this.markDurable(this.journal.durableLsn);
+      }
+      if (this.broken) throw new Error(`the ping journal failed (${this.broken.message}); restart the server to recover from the journal`);
+      while (this.project(Infinity) > 0);
+      if (!this.journal && this.pending.length > 0) throw new Error('ping journal: a call arrived before the pings journaled ahead of it were durable');
+    }
+  }
+
+  private scheduleProjection(): void {
+    if (this.projectionScheduled) return;
+    this.projectionScheduled = true;
+    setTimeout(() => {
+      this.projectionScheduled = false;
+      try {
+        if (this.project(PROJECTION_BATCH) > 0 && this.pending.length > 0 && this.pending[0]!.end <= this.durableLsn) this.scheduleProjection();
+      } catch {
+        // SQLite refused the write (disk full, a lock held too long): the pings stay pending and the next
+        // batch, or the next call needing them, tries again and reports the error.
+      }
+    }, this.projectionDelayMs).unref();
+  }
+
+  /**
+   * Applies up to `limit` pending pings that are durable in the journal, in journal order, in one transaction
+   * that also stores the journal position reached. Returns how many.
+   */
+  private project(limit: number): number {
+    if (this.journalMode === 'off' || this.broken || !this.db.open) return 0;
+    let n = 0;
+    while (n < this.pending.length && n < limit && this.pending[n]!.end <= this.durableLsn) n++;
+    if (n === 0) return 0;
+    const batch = this.pending.slice(0, n);
+    const end = batch[n - 1]!.end;
+    this.commitProjection(() => {
+      for (const { write } of batch) if (write) this.writePing(write.monitor, write.ping, write.pingId, write.decision);
+    }, end);
+    this.pending = this.pending.slice(n);
+    this.syncWalSoon();
+    return n;
+  }
+
+  /**
+   * Makes the projection durable in the background. With OVERDUE_SQLITE_SYNC=normal there is nothing to wait
+   * for (a projection commit is as durable as any commit). With full, the `-wal` file is fdatasync'ed from the
+   * libuv pool once 256 KiB (or half a segment) of journal were applied since the last sync, or 250 ms after a smaller amount, so
+   * neither this thread nor a later FULL commit waits on megabytes of unsynced WAL. When it completes, every
+   * commit made before it started is durable: frames still in the WAL by this sync, frames already copied to
+   * the database file by the checkpoint that copied them (SQLite syncs the database file before the WAL is
+   * reused). Then journal segments before that point may be retired.
+   */
+  private syncWalSoon(): void {
+    if (this.sync === 'normal') return this.appliedDurably(this.appliedLsn);
+    if (this.walSyncing || this.appliedLsn <= this.walSyncedLsn) return;
+    if (this.appliedLsn - this.walSyncedLsn < Math.min(WAL_SYNC_BYTES, this.segmentBytes / 2)) {
+      this.walSyncTimer ??= setTimeout(() => {
+        this.walSyncTimer = null;
+        this.syncWal();
+      }, WAL_SYNC_DELAY_MS).unref();
+      return;
+    }
+    this.syncWal();
+  }
+
+  private syncWal(): void {
+    if (this.walSyncing || this.appliedLsn <= this.walSyncedLsn || !this.db.open) return;
+    const lsn = this.appliedLsn;
+    if (this.walSyncFailed) {
+      this.commitDurably();
+      return;
+    }
+    try {
+      this.walFd ??= openSync(this.walPath, 'r');
+    } catch {
+      this.commitDurably(); // no WAL file to sync (cannot happen in WAL mode after a commit): sync through SQLite
+      return;
+    }
+    this.walSyncedLsn = lsn;
+    const fd = this.walFd;
+    this.walSyncing = new Promise((resolve) =>
+      fdatasync(fd, (err) => {
+        this.walSyncing = null;
+        resolve();
+        if (err) {
+          this.walSyncFailed = true; // from now on, FULL commits make the projection durable
+          this.walSyncedLsn = this.durableAppliedLsn;
+        } else {
+          this.appliedDurably(lsn);
+        }
+        if (!this.closing) this.syncWalSoon();
+      }),
+    );
+  }
+
+  /** SQLite holds the journal up to `lsn` durably (with OVERDUE_SQLITE_SYNC=normal: as durably as it holds anything). */
+  private appliedDurably(lsn: number): void {
+    if (this.journalMode === 'off' || lsn <= this.durableAppliedLsn) return;
+    this.durableAppliedLsn = lsn;
+    this.journal?.retire(lsn);
+  }
+
+  /**
+   * Commits `write` with the journal position `end`. With OVERDUE_SQLITE_SYNC=full the projection commits
+   * with synchronous=NORMAL (no fsync). A power loss may then lose such a commit, but never the journal that
+   * covers it: a segment is retired only once the WAL was synced after the commits that applied it (syncWal,
+   * or a FULL commit, which syncs the whole WAL file), and SQLite's WAL recovers a prefix of its commits, so
+   * after a power loss the stored position still matches the rows and the journal from there on replays what
+   * is missing. Writes the journal does not cover (monitors, keys, notification deliveries) stay FULL.
+   */
+  private commitProjection(write: () => void, end: number): void {
+    this.relaxed(() =>
+      this.db
+        .transaction(() => {
+          write();
+          this.stmt.setAppliedLsn.run(end);
+        })
+        .immediate(),
+    );
+    this.appliedLsn = end;
+  }
+
+  /** Runs `fn` with synchronous=NORMAL when the journal covers what it writes (OVERDUE_SQLITE_SYNC=full, journal on). */
+  private relaxed(fn: () => void): void {
+    if (this.sync !== 'full' || this.journalMode === 'off') return fn();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /** A commit at the connection's own setting (FULL: the WAL is synced, and with it every earlier commit). */
+  private commitDurably(): void {
+    this.db.transaction(() => this.stmt.setAppliedLsn.run(this.appliedLsn)).immediate();
+    this.appliedDurably(this.appliedLsn);
+  }
+
   async listPings(monitorId: string, limit: number, offset: number): Promise<Page<PingRecord>> {
-    return pingHistory.listPings(this.stmt, monitorId, limit, offset);
+    return this.settled(() => pingHistory.listPings(this.stmt, monitorId, limit, offset));
   }
 
   async getPingBody(monitorId: string, pingId: number): Promise<Buffer | null> {
-    return pingHistory.getPingBody(this.stmt, monitorId, pingId);
+    return this.settled(() => pingHistory.getPingBody(this.stmt, monitorId, pingId));
   }
 
   async listFlips(monitorId: string, limit: number, offset: number): Promise<Page<Flip & { id: number }>> {
-    return pingHistory.listFlips(this.stmt, monitorId, limit, offset);
+    return this.settled(() => pingHistory.listFlips(this.stmt, monitorId, limit, offset));
   }
 
   async listRuns(monitorId: string, limit: number, offset: number): Promise<Page<RunRecord>> {
-    return runHistory.listRuns(this.stmt, monitorId, limit, offset);
+    return this.settled(() => runHistory.listRuns(this.stmt, monitorId, limit, offset));
   }
 
   async listMetricPoints(monitorId: string, q: { name?: string; from: Date; to: Date; limit: number }): Promise<MetricPoint[]> {
-    return pingHistory.listMetricPoints(this.db, monitorId, q);
+    return this.settled(() => pingHistory.listMetricPoints(this.db, monitorId, q));
   }
 
   async dueMonitors(now: Date, limit: number): Promise<Monitor[]> {
-    this.flush();
-    return (this.stmt.due.all(now.getTime(), limit) as MonitorRow[]).map(monitorFromRow);
+    return this.settled(() => {
+      this.flush();
+      return (this.stmt.due.all(now.getTime(), limit) as MonitorRow[]).map(monitorFromRow);
+    });
   }
 
   async nextDeadline(): Promise<Date | null> {
-    this.flush();
-    const v = this.stmt.nextDeadline.get() as number | null;
-    return v === null ? null : new Date(v);
+    return this.settled(() => {
+      this.flush();
+      const v = this.stmt.nextDeadline.get() as number | null;
+      return v === null ? null : new Date(v);
+    });
   }
 
   async countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>> {
-    this.flush();
-    const out: Partial<Record<MonitorState, number>> = {};
-    for (const r of this.stmt.stateCounts.all() as { state: MonitorState; n: number }[]) out[r.state] = r.n;
-    return out;
+    return this.settled(() => {
+      this.flush();
+      const out: Partial<Record<MonitorState, number>> = {};
+      for (const r of this.stmt.stateCounts.all() as { state: MonitorState; n: number }[]) out[r.state] = r.n;
+      return out;
+    });
   }
 
   async prunePings(keep: number, after: string | null, monitors: number, maxRows: number): Promise<{ deleted: number; next: string | null }> {
     // Statuses first: a pruned ping must never be one that replay at the next open would still need.
-    this.flush();
-    return pingHistory.prunePings(this.db, this.stmt, keep, after, monitors, maxRows);
+    return this.settled(() => {
+      this.flush();
+      return pingHistory.prunePings(this.db, this.stmt, keep, after, monitors, maxRows);
+    });
   }
 
   async createChannel(c: Channel): Promise<void> {
@@ -316,11 +806,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteChannel(projectId: string, id: string): Promise<boolean> {
-    return notifications.deleteChannel(this.stmt, projectId, id);
+    return this.settledRules(() => notifications.deleteChannel(this.stmt, projectId, id));
   }
 
   async createList(l: NotificationList): Promise<void> {
-    notifications.createList(this.db, this.stmt, l);
+    return this.settledRules(() => notifications.createList(this.db, this.stmt, l));
   }
 
   async listLists(projectId: string): Promise<NotificationList[]> {
@@ -332,19 +822,19 @@ export class SqliteStore implements Store {
   }
 
   async updateList(projectId: string, key: string, change: { name?: string; channelIds?: string[] }): Promise<NotificationList | null> {
-    return notifications.updateList(this.db, this.stmt, projectId, key, change);
+    return this.settledRules(() => notifications.updateList(this.db, this.stmt, projectId, key, change));
   }
 
   async deleteList(projectId: string, key: string): Promise<boolean> {
-    return notifications.deleteList(this.stmt, projectId, key);
+    return this.settledRules(() => notifications.deleteList(this.stmt, projectId, key));
   }
 
   async setNotifyRules(projectId: string, monitorId: string, rules: { listKey: string; event: string }[], now: Date): Promise<void> {
-    notifications.setNotifyRules(this.db, this.stmt, projectId, monitorId, rules, now);
+    return this.settledRules(() => notifications.setNotifyRules(this.db, this.stmt, projectId, monitorId, rules, now));
   }
 
   async createRule(r: NotificationRule): Promise<void> {
-    notifications.createRule(this.stmt, r);
+    return this.settledRules(() => notifications.createRule(this.stmt, r));
   }
 
   async listRules(monitorId: string): Promise<NotificationRule[]> {
@@ -352,22 +842,22 @@ export class SqliteStore implements Store {
   }
 
   async deleteRule(monitorId: string, id: string): Promise<boolean> {
-    return notifications.deleteRule(this.stmt, monitorId, id);
+    return this.settledRules(() => notifications.deleteRule(this.stmt, monitorId, id));
   }
 
   async claimNotifications(now: Date, leaseUntil: Date, limit: number): Promise<Notification[]> {
-    return outbox.claimNotifications(this.db, this.stmt, now, leaseUntil, limit);
+    return this.settled(() => outbox.claimNotifications(this.db, this.stmt, now, leaseUntil, limit));
   }
 
   async finishNotification(id: number, o: DeliveryOutcome): Promise<void> {
-    outbox.finishNotification(this.db, this.stmt, id, o);
+    return this.settled(() => outbox.finishNotification(this.db, this.stmt, id, o));
   }
 
   async listNotifications(projectId: string, f: NotificationFilter): Promise<Page<Notification>> {
-    return outbox.listNotifications(this.db, projectId, f);
+    return this.settled(() => outbox.listNotifications(this.db, projectId, f));
   }
 
   async nextNotificationAt(): Promise<Date | null> {
-    return outbox.nextNotificationAt(this.stmt);
+    return this.settled(() => outbox.nextNotificationAt(this.stmt));
   }
 }

@@ -61,10 +61,15 @@ export function prepareStatements(db: Database) {
       .pluck(),
     runCutoff: db.prepare('SELECT id FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
     deleteOldRuns: db.prepare("DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE monitor_id = ? AND id <= ? AND outcome <> 'running' ORDER BY id LIMIT ?)"),
+    // id: the journal's ping id, or null for a new rowid (a store without a journal).
     insertPing: db.prepare(
-      `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
-         run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO pings (id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
+         run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    maxPingId: db.prepare('SELECT max(id) FROM pings').pluck(),
+    initJournal: db.prepare('INSERT OR IGNORE INTO ping_journal (id, journal_id, applied_lsn) VALUES (1, ?, 0)'),
+    journalState: db.prepare('SELECT journal_id, applied_lsn FROM ping_journal WHERE id = 1'),
+    setAppliedLsn: db.prepare('UPDATE ping_journal SET applied_lsn = ? WHERE id = 1'),
     listPings: db.prepare(
       'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg, details FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
     ),

@@ -2,6 +2,13 @@
  * Worker-thread entry owning the SQLite connection for a server process (see worker-store.ts). Every Store
  * call arrives as a message and is answered with its result, so the event loop that parses HTTP requests never
  * waits on SQLite's work or its fsync, and one connection stays the file's only writer.
+ *
+ * With the ping journal, the main thread appends each ping batch to the journal itself and sends the same
+ * journal frames here at the same time (`acceptFrames`: bytes are much cheaper to pass between threads than
+ * objects): this thread decides the pings (the reply needs the new states) while the append is being made
+ * durable. Every message carries how far the journal
+ * is durable (`durable`), which is how far the projection may apply; replies carry how far SQLite holds the
+ * journal durably (`applied`), which is how far the main thread may retire journal segments.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../domain/errors.js';
@@ -10,28 +17,40 @@ import { decidePing } from '../../domain/ping-decision.js';
 import { SqliteStore, type SqliteOptions } from './sqlite-store.js';
 
 export interface StoreCall {
-  id: number;
-  method: string;
-  args: unknown[];
+  /** Absent on a message that only reports journal durability. */
+  id?: number;
+  method?: string;
+  args?: unknown[];
+  /** The journal is durable up to this LSN. */
+  durable?: number;
 }
 
-export type StoreReply =
-  | { id: number; result: unknown }
-  | { id: number; error: { name: string; message: string; code?: string; field?: string } };
+export type StoreReply = ({ id: number; result: unknown } | { id: number; error: { name: string; message: string; code?: string; field?: string } }) & {
+  /** SQLite now holds the journal durably up to this LSN. */
+  applied?: number;
+};
 
-const store = new SqliteStore(workerData as SqliteOptions);
+const options = workerData as SqliteOptions;
+const store = new SqliteStore({ ...options, journal: options.journal === false ? false : 'external' });
 const port = parentPort!;
 
 port.on('message', (call: StoreCall) => {
-  void answer(call).then((reply) => port.postMessage(reply));
+  if (call.durable !== undefined) store.markDurable(call.durable);
+  if (call.id === undefined) return;
+  void answer(call.id, call.method!, call.args!).then((reply) => {
+    const applied = store.takeAppliedProgress();
+    port.postMessage(applied === null ? reply : { ...reply, applied });
+  });
 });
 
-async function answer({ id, method, args }: StoreCall): Promise<StoreReply> {
+async function answer(id: number, method: string, args: unknown[]): Promise<StoreReply> {
   try {
-    if (method === 'recordPings') {
-      // Functions cannot cross threads: the worker decides with the domain's own (deterministic) decision.
-      return { id, result: await store.recordPings((args[0] as PingInput[]).map(reviveBody), decidePing) };
+    // Functions cannot cross threads: the worker decides with the domain's own (deterministic) decision.
+    if (method === 'acceptFrames') {
+      const frames = args[0] as Uint8Array;
+      return { id, result: store.acceptFrames(Buffer.from(frames.buffer, frames.byteOffset, frames.byteLength), decidePing) };
     }
+    if (method === 'recordPings') return { id, result: await store.recordPings((args[0] as PingInput[]).map(reviveBody), decidePing) };
     const fn = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
     if (typeof fn !== 'function') throw new Error(`unknown store method ${method}`);
     return { id, result: await fn.apply(store, args) };

@@ -2,15 +2,30 @@
  * The SQLite store for a server process: a Store whose calls run on a worker thread that owns the connection
  * (store-worker.ts). Same behaviour as SqliteStore (the contract suite runs on both); the difference is that
  * commits, fsyncs and status flushes overlap with HTTP work on the main thread instead of stalling it.
+ *
+ * Pings (WAL-first, shared/reference/perf.md §7): this thread appends each batch to the ping journal (one
+ * write, durable when it completes, in the libuv pool) and at the same moment sends the same journal frames
+ * to the worker, which decides the monitors' new states; a batch resolves when both are done, so the wait is the longer of the two
+ * rather than their sum. The worker writes the SQLite rows later, once this thread has told it the journal is
+ * durable that far. Any other call that reads or writes what pings change is sent only once every append in
+ * flight is durable (new pings wait meanwhile), so the worker, handling messages in order, applies every
+ * acknowledged ping before it — and none that is not durable.
  */
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
+import type { MonitorState } from '../../domain/monitor.js';
+import type { PingInput } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
-import type { Store, StoreCapabilities } from '../store.js';
-import type { SqliteOptions } from './sqlite-store.js';
-import type { StoreReply } from './store-worker.js';
+import type { PingOutcome, Store, StoreCapabilities } from '../store.js';
+import { encodeJournaledPing } from './journal-records.js';
+import { PingJournal } from './ping-journal.js';
+import { UNSETTLED_METHODS, type JournalInfo, type SqliteOptions } from './sqlite-store.js';
+import type { StoreCall, StoreReply } from './store-worker.js';
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+/** How soon the worker hears that appends became durable when no other message tells it first. */
+const DURABLE_NOTICE_MS = 2;
 
 export class WorkerSqliteStore {
   readonly capabilities: StoreCapabilities = { backend: 'sqlite', shared: false };
@@ -18,6 +33,18 @@ export class WorkerSqliteStore {
   private readonly waiting = new Map<number, Waiter>();
   private nextId = 1;
   private exited: Error | null = null;
+  private journal: PingJournal | null = null;
+  private nextPingId = 1;
+  /** The durable LSN last told to the worker, and the durable-applied LSN it last reported. */
+  private durableSent = 0;
+  private appliedDurable = 0;
+  private durableTimer: NodeJS.Timeout | null = null;
+  /** Calls waiting for the appends in flight to become durable; pings wait meanwhile. */
+  private exclusive = 0;
+  private gateWaiters: (() => void)[] = [];
+  /** A journal write (or a decision for a journaled batch) failed: the worker's state may be ahead of the journal. */
+  private broken: Error | null = null;
+  private closing: Promise<void> | null = null;
 
   private constructor(options: SqliteOptions) {
     this.worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData: options });
@@ -29,26 +56,94 @@ export class WorkerSqliteStore {
   /** Starts the worker and waits until it has opened (and migrated, and replayed) the database. */
   static async open(options: Omit<SqliteOptions, 'decide'>): Promise<Store> {
     const store = new WorkerSqliteStore(options);
-    await store.call('countProjects', []);
+    const info = (await store.call('journalInfo', [])) as JournalInfo | null;
+    if (info) {
+      store.journal = PingJournal.forAppending({ dir: info.dir, journalId: Buffer.from(info.journalId, 'hex'), sync: info.sync, segmentBytes: info.segmentBytes }, info.lsn);
+      store.nextPingId = info.nextPingId;
+      store.durableSent = store.appliedDurable = info.lsn;
+    }
     return new Proxy(store, {
       get(target, prop, receiver) {
         if (prop in target) return Reflect.get(target, prop, receiver);
         // Not thenable (it is returned from an async function) and no symbol lookups become calls.
         if (prop === 'then' || typeof prop === 'symbol') return undefined;
-        return (...args: unknown[]) => target.call(String(prop), args);
+        return (...args: unknown[]) => target.settledCall(String(prop), args);
       },
     }) as unknown as Store;
   }
 
   async close(): Promise<void> {
-    if (this.exited) return;
-    await this.call('close', []);
-    await this.worker.terminate();
+    this.closing ??= (async () => {
+      if (this.exited) return this.journal?.close(null);
+      if (this.journal) {
+        this.exclusive++; // never released: pings from now on are refused
+        while (this.journal.busy) await this.journal.idle();
+      }
+      await this.call('close', []).catch(() => undefined);
+      // The worker applied and synced everything (its reply reported how far): then no segment is needed.
+      await this.journal?.close(this.broken ? null : this.appliedDurable);
+      for (const w of this.gateWaiters.splice(0)) w();
+      await this.worker.terminate();
+    })();
+    return this.closing;
   }
 
-  recordPings(pings: unknown[], decide: unknown): Promise<unknown> {
-    if (decide !== decidePing) return Promise.reject(new Error('the SQLite worker records pings with the domain decision only'));
-    return this.call('recordPings', [pings]);
+  async recordPings(pings: PingInput[], decide: unknown): Promise<PingOutcome[]> {
+    if (decide !== decidePing) throw new Error('the SQLite worker records pings with the domain decision only');
+    const journal = this.journal;
+    if (!journal) return (await this.call('recordPings', [pings])) as PingOutcome[];
+    while (this.exclusive > 0 && !this.closing) await new Promise<void>((resolve) => this.gateWaiters.push(resolve));
+    this.usable();
+    const ids = pings.map(() => this.nextPingId++);
+    let appended: ReturnType<PingJournal['append']>;
+    try {
+      appended = journal.append(pings.map((p, i) => encodeJournaledPing(ids[i]!, p)));
+    } catch (err) {
+      throw this.fail(err);
+    }
+    const decided = this.call('acceptFrames', [appended.frames]);
+    const [written, outcomes] = await Promise.allSettled([appended.done, decided]);
+    // Either failing leaves the worker's statuses and the journal disagreeing: refuse everything until a restart.
+    if (written.status === 'rejected') throw this.fail(written.reason);
+    if (outcomes.status === 'rejected') throw this.fail(outcomes.reason);
+    this.noticeDurable();
+    return unpackOutcomes(outcomes.value as (number | string | null)[]);
+  }
+
+  /** A call that needs every acknowledged ping applied is sent once the appends in flight are durable. */
+  private async settledCall(method: string, args: unknown[]): Promise<unknown> {
+    const journal = this.journal;
+    if (!journal || UNSETTLED_METHODS.has(method)) return this.call(method, args);
+    this.usable();
+    this.exclusive++;
+    try {
+      while (journal.busy) await journal.idle();
+      this.usable();
+      return this.call(method, args); // sent now, before any ping held back at the gate
+    } finally {
+      if (--this.exclusive === 0) for (const w of this.gateWaiters.splice(0)) w();
+    }
+  }
+
+  /** Tells the worker soon that the journal is durable further, unless a message carries it first. */
+  private noticeDurable(): void {
+    if (this.durableTimer) return;
+    this.durableTimer = setTimeout(() => {
+      this.durableTimer = null;
+      if (this.journal && this.journal.durableLsn > this.durableSent && !this.exited) this.post({});
+    }, DURABLE_NOTICE_MS);
+    this.durableTimer.unref();
+  }
+
+  private usable(): void {
+    if (this.broken) throw new Error(`the ping journal failed (${this.broken.message}); restart the server to recover from the journal`);
+    if (this.closing) throw new Error('the store is closed');
+  }
+
+  private fail(err: unknown): Error {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.broken ??= e;
+    return e;
   }
 
   private call(method: string, args: unknown[]): Promise<unknown> {
@@ -56,11 +151,23 @@ export class WorkerSqliteStore {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, method, args });
+      this.post({ id, method, args });
     });
   }
 
+  private post(message: StoreCall): void {
+    if (this.journal) {
+      message.durable = this.journal.durableLsn;
+      this.durableSent = message.durable;
+    }
+    this.worker.postMessage(message);
+  }
+
   private settle(reply: StoreReply): void {
+    if (reply.applied !== undefined) {
+      this.appliedDurable = reply.applied;
+      this.journal?.retire(reply.applied);
+    }
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
@@ -77,6 +184,21 @@ export class WorkerSqliteStore {
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
   }
+}
+
+/** The outcomes acceptFrames packs four slots per ping. */
+function unpackOutcomes(packed: (number | string | null)[]): PingOutcome[] {
+  const out: PingOutcome[] = [];
+  for (let i = 0; i < packed.length; i += 4) {
+    const pingId = packed[i] as number;
+    if (pingId === 0) {
+      out.push({ found: false });
+      continue;
+    }
+    const deadline = packed[i + 2] as number | null;
+    out.push({ found: true, pingId, state: packed[i + 1] as MonitorState, deadline: deadline === null ? null : new Date(deadline), notificationsQueued: packed[i + 3] === 1 });
+  }
+  return out;
 }
 
 /** A stored body comes back as a Uint8Array; callers expect a Buffer. */
