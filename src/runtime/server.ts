@@ -82,7 +82,6 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const ctx: AppContext = { store, clock, deadlineChanged: (d) => wake.deadlineChanged(d), flipped: () => wake.notificationsQueued() };
     const metrics = new Metrics(roles);
     const ingestor = new PingIngestor(store, {
-      ...(process.env.XX_INFLIGHT ? { maxInFlight: Number(process.env.XX_INFLIGHT) } : {}),
       onCommitted: (pings, outcomes) => {
         metrics.countBatch(pings, outcomes);
         // One wake-up for the batch's earliest deadline wakes the scheduler as early as one per ping would.

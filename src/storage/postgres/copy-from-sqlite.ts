@@ -6,8 +6,6 @@
  * Tables are copied column by column by name; each value is converted by the PostgreSQL column's type
  * (millisecond integers → timestamptz, JSON text → jsonb, 0/1 → boolean). A SQLite column with no PostgreSQL
  * counterpart that this module does not know how to carry over is an error, never silently dropped.
- * The two backends differ in one place: SQLite keeps a completion that closed no started run on its ping row
- * (`run_*` columns), PostgreSQL as a row of `runs`; those become runs rows here, with the ping's id.
  */
 import { existsSync } from 'node:fs';
 import type pg from 'pg';
@@ -35,29 +33,11 @@ const TABLE_ORDER = [
  */
 const SQLITE_ONLY_TABLES = ['ping_journal'];
 
-/** SQLite columns that are deliberately not copied as columns (what they hold is carried over another way). */
+/** SQLite columns that are deliberately not copied (what they hold is carried over another way). */
 const NOT_COPIED: Record<string, string[]> = {
   // The replay bookmark of the SQLite store's write-back; the copy starts from a flushed status instead.
   monitors: ['status_ping_id'],
-  // Unpaired completions: copied as rows of `runs` (see runsSource).
-  pings: ['run_outcome', 'run_duration', 'run_failure_kind', 'run_reason'],
 };
-
-/**
- * SQLite's runs in PostgreSQL's shape: a started run's row (its id is its start ping's id) and each completion
- * that closed no started run, from its ping. Both keep SQLite's id, so runs list in the same order.
- */
-function runsSource(sqliteColumns: ReadonlySet<string>): string {
-  const unpaired = sqliteColumns.has('run_outcome')
-    ? `UNION ALL
-       SELECT id, monitor_id, json_extract(details, '$.series') AS run_key, NULL AS started_at, received_at AS finished_at, run_duration AS duration,
-         run_outcome AS outcome, run_failure_kind AS failure_kind, exit_code, run_reason AS reason, NULL AS start_ping_id, id AS end_ping_id
-       FROM pings WHERE run_outcome IS NOT NULL`
-    : '';
-  return `SELECT id, monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, id AS start_ping_id, end_ping_id FROM runs
-    ${unpaired}
-    ORDER BY id`;
-}
 
 export interface CopyOptions {
   /** Path of the SQLite file (must exist; the server using it must be stopped). */
@@ -135,22 +115,11 @@ async function pgColumns(tx: pg.PoolClient, table: string): Promise<Map<string, 
 async function copyTable(sqlite: Database, tx: pg.PoolClient, table: string): Promise<number> {
   const target = await pgColumns(tx, table);
   const sourceColumns = new Set((sqlite.prepare(`PRAGMA table_info(${JSON.stringify(table)})`).all() as { name: string }[]).map((c) => c.name));
-  let select: string;
-  let columns: PgColumn[];
-  if (table === 'runs') {
-    select = runsSource(new Set((sqlite.prepare("PRAGMA table_info('pings')").all() as { name: string }[]).map((c) => c.name)));
-    columns = ['id', 'monitor_id', 'run_key', 'started_at', 'finished_at', 'duration', 'outcome', 'failure_kind', 'exit_code', 'reason', 'start_ping_id', 'end_ping_id'].map((name) => {
-      const column = target.get(name);
-      if (!column) throw new AppError('validation_error', `the PostgreSQL table runs has no column ${name}`);
-      return column;
-    });
-  } else {
-    const skipped = new Set(NOT_COPIED[table] ?? []);
-    const unknown = [...sourceColumns].filter((c) => !target.has(c) && !skipped.has(c));
-    if (unknown.length > 0) throw new AppError('validation_error', `the PostgreSQL table ${table} has no column ${unknown.join(', ')}; upgrade Overdue on the target first`);
-    columns = [...sourceColumns].filter((c) => target.has(c)).map((c) => target.get(c) as PgColumn);
-    select = `SELECT ${columns.map((c) => `"${c.name}"`).join(', ')} FROM "${table}" ORDER BY rowid`;
-  }
+  const skipped = new Set(NOT_COPIED[table] ?? []);
+  const unknown = [...sourceColumns].filter((c) => !target.has(c) && !skipped.has(c));
+  if (unknown.length > 0) throw new AppError('validation_error', `the PostgreSQL table ${table} has no column ${unknown.join(', ')}; upgrade Overdue on the target first`);
+  const columns = [...sourceColumns].filter((c) => target.has(c)).map((c) => target.get(c) as PgColumn);
+  const select = `SELECT ${columns.map((c) => `"${c.name}"`).join(', ')} FROM "${table}" ORDER BY rowid`;
   const insert = `INSERT INTO ${tx.escapeIdentifier(table)} (${columns.map((c) => tx.escapeIdentifier(c.name)).join(', ')})
     ${columns.some((c) => c.identity) ? 'OVERRIDING SYSTEM VALUE' : ''}
     SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})`;

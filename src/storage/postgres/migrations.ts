@@ -227,4 +227,23 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       ALTER TABLE monitors ADD COLUMN extra jsonb NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 5,
+    name: 'unpaired runs on pings',
+    sql: `
+      -- As in the SQLite backend: a completion that closed no started run (most heartbeats) is kept on its own
+      -- ping row instead of a second row in runs, which cost every such ping an INSERT with its index entries.
+      ALTER TABLE pings ADD COLUMN run_outcome text, ADD COLUMN run_duration double precision,
+        ADD COLUMN run_failure_kind text, ADD COLUMN run_reason text;
+      UPDATE pings p SET run_outcome = r.outcome, run_duration = r.duration, run_failure_kind = r.failure_kind, run_reason = r.reason
+        FROM runs r WHERE r.start_ping_id IS NULL AND r.end_ping_id = p.id;
+      DELETE FROM runs WHERE start_ping_id IS NULL;
+      -- A started run's id is its start ping's id, so runs and completions list in one order.
+      ALTER TABLE runs ALTER COLUMN id DROP IDENTITY;
+      UPDATE runs SET id = -start_ping_id;
+      UPDATE runs SET id = -id;
+      ALTER TABLE runs DROP COLUMN start_ping_id;
+      ALTER TABLE runs ALTER COLUMN started_at SET NOT NULL;
+    `,
+  },
 ];

@@ -73,20 +73,16 @@ export async function countMonitorsByState(db: Queryable): Promise<Partial<Recor
 
 /**
  * The monitors of these ping tokens, locked for the rest of the transaction. Locks are taken in id order, so
- * two batches sharing monitors wait for each other instead of deadlocking. With `skipLocked`, monitors locked by
- * another transaction are left out instead of waited for (as unknown tokens are). NO KEY UPDATE is the lock the
+ * two batches sharing monitors wait for each other instead of deadlocking. NO KEY UPDATE is the lock the
  * status write needs: it excludes other batches and compare-and-set updates, yet lets other transactions
  * insert rows that merely reference the monitor (rules, for instance).
  */
-export async function lockMonitorsByToken(db: Queryable, tokens: string[], options: { skipLocked?: boolean } = {}): Promise<Monitor[]> {
-  const rows = await all<MonitorRow>(db, options.skipLocked ? LOCK_OR_SKIP : LOCK_OR_WAIT, [tokens]);
+export async function lockMonitorsByToken(db: Queryable, tokens: string[]): Promise<Monitor[]> {
+  const rows = await all<MonitorRow>(db, LOCK_BY_TOKEN, [tokens]);
   return rows.map(monitorFromRow);
 }
 
-const LOCK_SQL = `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
-const LOCK_OR_WAIT = prepared('overdue_lock_monitors', LOCK_SQL);
-/** The same, leaving out (rather than waiting for) the monitors another transaction holds. */
-const LOCK_OR_SKIP = prepared('overdue_lock_free_monitors', `${LOCK_SQL} SKIP LOCKED`);
+const LOCK_BY_TOKEN = prepared('overdue_lock_monitors', `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`);
 
 /** The status columns a ping changes, with their SQL types, for the multi-row write-back. */
 const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unknown][] = [

@@ -16,7 +16,7 @@ import { inTransaction } from './db.js';
 import { lockMonitorsByToken, writeStatuses } from './monitor-queries.js';
 import { enqueueAlerts, enqueueFlip, insertFlips, loadRuleChannels } from './outbox.js';
 import { insertMetricPoints, insertPings, type MetricRow } from './ping-history.js';
-import { writeRuns } from './run-history.js';
+import { pingRunColumns, unpairedCompletion, writeRuns } from './run-history.js';
 
 /** One ping's decision, kept until its ping id is known. */
 interface Decided {
@@ -30,70 +30,45 @@ interface Decided {
   tail: string | null;
 }
 
-/**
- * Records a batch, usually in one transaction. Batches in flight at the same time (several per node, and other
- * nodes') often share a monitor or two, and a transaction waiting for another's row lock holds its own locks
- * meanwhile, so batches would queue behind each other in chains. Instead the first transaction locks only the
- * monitors nobody else holds (SKIP LOCKED) and records their pings; the pings of the others, and of unknown
- * tokens, follow in a second transaction that waits for their locks. A monitor's pings all go in the same
- * transaction, in order.
- */
 export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
-  const outcomes: PingOutcome[] = pings.map(() => ({ found: false }));
-  if (pings.length === 0) return outcomes;
-  const items = pings.map((ping, index) => ({ ping, index }));
-  const waiting = await inTransaction(pool, (tx) => recordLocked(tx, items, decide, outcomes, !process.env.XX_NOSKIP));
-  if (waiting.length > 0) await inTransaction(pool, (tx) => recordLocked(tx, waiting, decide, outcomes, false));
-  return outcomes;
-}
+  if (pings.length === 0) return [];
+  return inTransaction(pool, async (tx) => {
+    const current = new Map<string, Monitor>();
+    /** Monitor id → its status after the batch, for those whose status changed. */
+    const changedStatus = new Map<string, Monitor>();
+    for (const m of await lockMonitorsByToken(tx, [...new Set(pings.map((p) => p.token))])) current.set(m.pingToken, m);
 
-interface Indexed {
-  ping: PingInput;
-  /** Its position in the caller's batch, where its outcome goes. */
-  index: number;
-}
+    const decided: (Decided | null)[] = pings.map((ping) => {
+      const monitor = current.get(ping.token);
+      if (!monitor) return null;
+      const { status, flips, alerts, runs } = decide(monitor, ping);
+      const next: Monitor = { ...monitor, ...status };
+      const changed = status.version !== monitor.version;
+      if (changed) {
+        next.updatedAt = ping.receivedAt;
+        current.set(ping.token, next);
+        changedStatus.set(next.id, next);
+      }
+      const body = ping.body && ping.body.length > 0 ? ping.body.toString('utf8') : null;
+      const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body, ping.msg) : null;
+      return { ping, next, flips: changed ? flips : [], alerts, runs, tail };
+    });
+    const found = decided.filter((d): d is Decided => d !== null);
+    if (found.length === 0) return pings.map(() => ({ found: false }));
 
-/**
- * Locks the monitors of `items` (with `skipLocked`, only those nobody else holds), records the pings of the
- * locked ones and sets their outcomes. Returns the items it left alone: with `skipLocked`, those whose monitor
- * is held elsewhere or does not exist; without, none (unknown tokens stay not found).
- */
-async function recordLocked(tx: pg.PoolClient, items: Indexed[], decide: PingDecider, outcomes: PingOutcome[], skipLocked: boolean): Promise<Indexed[]> {
-  const current = new Map<string, Monitor>();
-  /** Monitor id → its status after the batch, for those whose status changed. */
-  const changedStatus = new Map<string, Monitor>();
-  for (const m of await lockMonitorsByToken(tx, [...new Set(items.map((i) => i.ping.token))], { skipLocked })) current.set(m.pingToken, m);
-  const left: Indexed[] = [];
-  const found: (Decided & { index: number })[] = [];
-  for (const { ping, index } of items) {
-    const monitor = current.get(ping.token);
-    if (!monitor) {
-      if (skipLocked) left.push({ ping, index });
-      continue;
-    }
-    const { status, flips, alerts, runs } = decide(monitor, ping);
-    const next: Monitor = { ...monitor, ...status };
-    const changed = status.version !== monitor.version;
-    if (changed) {
-      next.updatedAt = ping.receivedAt;
-      current.set(ping.token, next);
-      changedStatus.set(next.id, next);
-    }
-    const body = ping.body && ping.body.length > 0 ? ping.body.toString('utf8') : null;
-    const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body, ping.msg) : null;
-    found.push({ ping, index, next, flips: changed ? flips : [], alerts, runs, tail });
-  }
-  if (found.length === 0) return left;
+    const pingIds = await insertPings(tx, found.map((d) => ({ monitorId: d.next.id, ping: d.ping, run: pingRunColumns(unpairedCompletion(d.runs)) })));
+    await insertMetricPoints(tx, found.flatMap((d, i) => metricPoints(d, pingIds[i] as number)));
+    await writeRuns(tx, found.flatMap((d, i) => d.runs.map((change) => ({ monitorId: d.next.id, change, pingId: pingIds[i] as number }))));
+    const queued = await writeOutbox(tx, found, pingIds);
+    await writeStatuses(tx, [...changedStatus.values()]);
 
-  const pingIds = await insertPings(tx, found.map((d) => ({ monitorId: d.next.id, ping: d.ping })));
-  await insertMetricPoints(tx, found.flatMap((d, i) => metricPoints(d, pingIds[i] as number)));
-  await writeRuns(tx, found.flatMap((d, i) => d.runs.map((change) => ({ monitorId: d.next.id, change, pingId: pingIds[i] as number }))));
-  const queued = await writeOutbox(tx, found, pingIds);
-  await writeStatuses(tx, [...changedStatus.values()]);
-  found.forEach((d, i) => {
-    outcomes[d.index] = { found: true, pingId: pingIds[i] as number, state: d.next.state, deadline: d.next.deadline, notificationsQueued: (queued[i] ?? 0) > 0 };
+    let i = 0;
+    return decided.map((d): PingOutcome => {
+      if (!d) return { found: false };
+      const at = i++;
+      return { found: true, pingId: pingIds[at] as number, state: d.next.state, deadline: d.next.deadline, notificationsQueued: (queued[at] ?? 0) > 0 };
+    });
   });
-  return left;
 }
 
 function metricPoints(d: Decided, pingId: number): MetricRow[] {
