@@ -124,31 +124,32 @@ describe('three nodes on one PostgreSQL database', { skip: skipWithoutPostgres, 
       }
     };
 
-    // 300 monitors, each pinged once right after it is created (created pending monitors go down too).
-    const tokens: string[] = new Array<string>(MONITORS);
+    // 300 monitors, each pinged right after it is created and then every second by the rounds, which start at
+    // once: on a slow machine creating them all takes longer than a monitor's interval.
+    const tokens: (string | undefined)[] = new Array<string | undefined>(MONITORS);
     const ids: string[] = new Array<string>(MONITORS);
-    for (let start = 0; start < MONITORS; start += 25) {
-      await Promise.all(
-        Array.from({ length: Math.min(25, MONITORS - start) }, async (_, k) => {
-          const i = start + k;
-          const m = await api('POST', '/v1/monitors', { name: `job-${i}`, expected_interval_sec: INTERVAL_S, grace_seconds: GRACE_S });
-          tokens[i] = m.ping_token;
-          ids[i] = m.id;
-          await ping(i, m.ping_token, i % 3);
-        }),
-      );
-    }
-    mark('monitors created');
     let round = 0;
     let pinging = (i: number) => i >= 0;
     const pingRounds = (async () => {
       while (!stopped) {
         const started = Date.now();
         round++;
-        await Promise.all(tokens.map((t, i) => (pinging(i) ? ping(i, t, (i + round) % nodes.length) : undefined)));
+        await Promise.all(tokens.map((t, i) => (t !== undefined && pinging(i) ? ping(i, t, (i + round) % nodes.length) : undefined)));
         await sleep(Math.max(0, 1_000 - (Date.now() - started)));
       }
     })();
+    for (let start = 0; start < MONITORS; start += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, MONITORS - start) }, async (_, k) => {
+          const i = start + k;
+          const m = await api('POST', '/v1/monitors', { name: `job-${i}`, expected_interval_sec: INTERVAL_S, grace_seconds: GRACE_S });
+          ids[i] = m.id;
+          await ping(i, m.ping_token, i % 3);
+          tokens[i] = m.ping_token;
+        }),
+      );
+    }
+    mark('monitors created');
 
     await sleep(3_000); // steady state: everything up, nothing alerted
     assert.equal(hook.received.length, seen, 'no alerts while every monitor is pinged');

@@ -221,6 +221,46 @@ describe('SQLite ping journal', () => {
     });
   }
 
+  it('writes statuses back in chunks while pings keep arriving, never naming a ping SQLite does not hold (worker)', async () => {
+    const { dir, path } = tempDb();
+    const MONITORS = 700; // several write-back chunks
+    try {
+      const store = await WorkerSqliteStore.open({ path, flushIntervalMs: 40 });
+      closeLater.push(store);
+      await store.createProject({ id: 'prj_w', name: 'w', pingKey: 'pk_w', createdAt: T0 });
+      const config = { name: 'w', key: '', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 28800, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES };
+      const tokens = Array.from({ length: MONITORS }, (_, i) => `tok_w${i}`);
+      for (const [i, token] of tokens.entries()) {
+        await store.insertMonitor({ ...config, key: `w${i}`, id: `mon_w${i}`, projectId: 'prj_w', pingToken: token, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+      }
+      const ping = (token: string, s: number): PingInput => ({ token, kind: 'success', exitCode: null, receivedAt: at(s), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
+      const giveUp = Date.now() + 15_000;
+      let round = 0;
+      for (;;) {
+        // Every monitor pinged again each round, so journaled pings not yet in SQLite are always pending.
+        round++;
+        await store.recordPings(tokens.map((t) => ping(t, round)), decidePing);
+        const db = new Database(path, { readonly: true });
+        try {
+          const dangling = db.prepare('SELECT count(*) FROM monitors m WHERE status_ping_id > 0 AND NOT EXISTS (SELECT 1 FROM pings p WHERE p.id = m.status_ping_id)').pluck().get();
+          assert.equal(dangling, 0, 'a written-back status names a ping that is not in SQLite');
+          if (db.prepare('SELECT count(*) FROM monitors WHERE last_ping_at IS NOT NULL').pluck().get() === MONITORS) break;
+        } finally {
+          db.close();
+        }
+        assert.ok(Date.now() < giveUp, 'every status was written back while pings kept arriving');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await store.close();
+      const again = new SqliteStore({ path });
+      for (const i of [0, 350, MONITORS - 1]) assert.deepEqual((await again.getMonitorByToken(tokens[i]!))?.lastPingAt, at(round));
+      await again.close();
+    } finally {
+      for (const s of closeLater.splice(0)) await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("never replays another database's journal", async () => {
     const { dir, path } = tempDb();
     try {
