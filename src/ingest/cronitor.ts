@@ -175,9 +175,8 @@ async function accessOfKey(ctx: AppContext, key: string): Promise<Access | null>
   return project ? { project, pingKey: project.pingKey, canCreate: true } : null;
 }
 
-/** Projects are few (one per team): a scan on the rare paths beats a store method used only here. */
-async function projectOfPingKey(ctx: AppContext, pingKey: string): Promise<Project | null> {
-  return (await ctx.store.listProjects()).find((p) => p.pingKey === pingKey) ?? null;
+function projectOfPingKey(ctx: AppContext, pingKey: string): Promise<Project | null> {
+  return ctx.store.getProjectByPingKey(pingKey);
 }
 
 /** No `auth_key`, or one naming the project (its ping key or one of its API keys). */

@@ -115,8 +115,7 @@ async function findOrCreate(ctx: AppContext, pingKey: string, slug: string, crea
   const existing = await ctx.store.getMonitorBySlug(pingKey, slug);
   if (existing) return { kind: 'monitor', monitor: existing, created: false };
   if (!create) return { kind: 'reply', reply: { status: 404, text: 'not found' } };
-  // Projects are few (one per team), and auto-creation is rare: a scan beats a store method used only here.
-  const project = (await ctx.store.listProjects()).find((p) => p.pingKey === pingKey);
+  const project = await ctx.store.getProjectByPingKey(pingKey);
   if (!project) return { kind: 'reply', reply: { status: 404, text: 'not found' } };
   try {
     const monitor = await createMonitor(ctx, project.id, { name: slug, key: slug, ...AUTO_CREATE_SETTINGS });

@@ -57,8 +57,7 @@ export type CheckInOutcome =
 export async function authenticateSentry(ctx: AppContext, key: string | null, projectId: string): Promise<Project | SentryRefusal> {
   if (!key) return { status: 401, detail: 'missing authorization information' };
   const pingKey = pingKeyOfSentryKey(key);
-  // Projects are few (one per team): one small read, no stored index from Sentry ids to projects.
-  const project = (await ctx.store.listProjects()).find((p) => p.pingKey === pingKey);
+  const project = await ctx.store.getProjectByPingKey(pingKey);
   if (!project || sentryProjectId(project.id) !== projectId) return { status: 403, detail: 'event submission rejected with_reason: ProjectId' };
   return project;
 }

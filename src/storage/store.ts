@@ -135,6 +135,8 @@ export interface Store {
 
   createProject(project: Project): Promise<void>;
   getProject(id: string): Promise<Project | null>;
+  /** The project whose ping key this is (ping URLs that name a project: healthchecks slugs, Cronitor, Sentry DSNs), or null. */
+  getProjectByPingKey(pingKey: string): Promise<Project | null>;
   /** All projects, oldest first. */
   listProjects(): Promise<Project[]>;
   countProjects(): Promise<number>;

@@ -363,6 +363,12 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal(await store.getList(project.id, 'devops'), null);
     });
 
+    it('finds a project by its ping key, and nothing for another key', async () => {
+      assert.deepEqual(await store.getProjectByPingKey(project.pingKey), project);
+      assert.equal(await store.getProjectByPingKey(newPingKey()), null);
+      assert.equal(await store.getProjectByPingKey(''), null);
+    });
+
     it('counts projects and monitors by state', async () => {
       assert.equal(await store.countProjects(), 1);
       assert.deepEqual((await store.listProjects()).map((p) => p.id), [project.id]);

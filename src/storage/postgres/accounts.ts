@@ -19,6 +19,11 @@ export async function getProject(db: Queryable, id: string): Promise<Project | n
   return r ? projectFromRow(r) : null;
 }
 
+export async function getProjectByPingKey(db: Queryable, pingKey: string): Promise<Project | null> {
+  const r = await first<ProjectRow>(db, 'SELECT id, name, ping_key, created_at FROM projects WHERE ping_key = $1', [pingKey]);
+  return r ? projectFromRow(r) : null;
+}
+
 export async function listProjects(db: Queryable): Promise<Project[]> {
   return (await all<ProjectRow>(db, 'SELECT id, name, ping_key, created_at FROM projects ORDER BY created_at, id')).map(projectFromRow);
 }

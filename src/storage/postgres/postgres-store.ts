@@ -88,6 +88,10 @@ export class PostgresStore implements Store {
     return accounts.getProject(this.pool, id);
   }
 
+  async getProjectByPingKey(pingKey: string): Promise<Project | null> {
+    return accounts.getProjectByPingKey(this.pool, pingKey);
+  }
+
   async listProjects(): Promise<Project[]> {
     return accounts.listProjects(this.pool);
   }

@@ -17,6 +17,11 @@ export function getProject(stmt: Statements, id: string): Project | null {
   return r ? projectFromRow(r) : null;
 }
 
+export function getProjectByPingKey(stmt: Statements, pingKey: string): Project | null {
+  const r = stmt.getProjectByPingKey.get(pingKey) as ProjectRow | undefined;
+  return r ? projectFromRow(r) : null;
+}
+
 export function listProjects(stmt: Statements): Project[] {
   return (stmt.listProjects.all() as ProjectRow[]).map(projectFromRow);
 }

@@ -109,7 +109,7 @@ export interface JournalInfo {
  * applied. Every other call does (see `settled`).
  */
 export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
-  'createProject', 'getProject', 'listProjects', 'countProjects', 'createApiKey', 'findApiKeyByHash', 'listApiKeys', 'deleteApiKey',
+  'createProject', 'getProject', 'getProjectByPingKey', 'listProjects', 'countProjects', 'createApiKey', 'findApiKeyByHash', 'listApiKeys', 'deleteApiKey',
   'insertMonitor', 'getMonitorBySlug', 'createChannel', 'getChannel', 'listChannels', 'updateChannel', 'listLists', 'getList', 'listRules',
   'journalInfo', 'recordPings', 'acceptFrames',
 ]);
@@ -393,6 +393,10 @@ export class SqliteStore implements Store {
 
   async getProject(id: string): Promise<Project | null> {
     return accounts.getProject(this.stmt, id);
+  }
+
+  async getProjectByPingKey(pingKey: string): Promise<Project | null> {
+    return accounts.getProjectByPingKey(this.stmt, pingKey);
   }
 
   async listProjects(): Promise<Project[]> {

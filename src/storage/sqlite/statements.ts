@@ -20,6 +20,7 @@ export function prepareStatements(db: Database) {
   return {
     insertProject: db.prepare('INSERT INTO projects (id, name, ping_key, created_at) VALUES (?, ?, ?, ?)'),
     getProject: db.prepare('SELECT id, name, ping_key, created_at FROM projects WHERE id = ?'),
+    getProjectByPingKey: db.prepare('SELECT id, name, ping_key, created_at FROM projects WHERE ping_key = ?'),
     listProjects: db.prepare('SELECT id, name, ping_key, created_at FROM projects ORDER BY created_at, id'),
     countProjects: db.prepare('SELECT count(*) AS n FROM projects').pluck(),
     insertKey: db.prepare(
