@@ -42,6 +42,16 @@ export type RunChange =
       reason: string | null;
     };
 
+export type RunClose = Extract<RunChange, { type: 'close' }>;
+
+/**
+ * The completion a ping carries as a run of its own (one that closed no started run), if any. Both stores keep
+ * it on the ping's row rather than as a row of runs: most heartbeats never send a start.
+ */
+export function unpairedCompletion(changes: readonly RunChange[]): RunClose | null {
+  return changes.find((c): c is RunClose => c.type === 'close' && c.startedAt === null) ?? null;
+}
+
 /** A run as stored and listed. */
 export interface RunRecord {
   id: number;

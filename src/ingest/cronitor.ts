@@ -120,7 +120,7 @@ export async function ingestCronitorTelemetry(deps: CronitorDeps, key: string, m
   if (!monitor) {
     if (!deps.autoCreate) return notRecorded(`no monitor with key "${monitorKey}" (auto-creation is off)`);
     if (!access.canCreate) return notRecorded(`no monitor with key "${monitorKey}", and a read-only API key creates none`);
-    access = { ...access, project: access.project ?? (await projectOfPingKey(deps.ctx, access.pingKey)) };
+    access = { ...access, project: access.project ?? (await deps.ctx.store.getProjectByPingKey(access.pingKey)) };
     if (!access.project) return notRecorded('unknown API key or ping key');
     const created = await findOrCreate(deps.ctx, access.project, monitorKey, state === 'tick' ? 'heartbeat' : 'job');
     if ('status' in created) return created;
@@ -171,12 +171,8 @@ async function accessOfKey(ctx: AppContext, key: string): Promise<Access | null>
     const project = await ctx.store.getProject(principal.projectId);
     return project ? { project, pingKey: project.pingKey, canCreate: !principal.readOnly } : null;
   }
-  const project = await projectOfPingKey(ctx, key);
+  const project = await ctx.store.getProjectByPingKey(key);
   return project ? { project, pingKey: project.pingKey, canCreate: true } : null;
-}
-
-function projectOfPingKey(ctx: AppContext, pingKey: string): Promise<Project | null> {
-  return ctx.store.getProjectByPingKey(pingKey);
 }
 
 /** No `auth_key`, or one naming the project (its ping key or one of its API keys). */

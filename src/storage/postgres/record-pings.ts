@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { Alert, Flip, Monitor } from '../../domain/monitor.js';
 import type { PingInput } from '../../domain/ping.js';
-import type { RunChange } from '../../domain/runs.js';
+import { unpairedCompletion, type RunChange } from '../../domain/runs.js';
 import { outputTail } from '../../domain/output-tail.js';
 import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
 import type { PingDecider, PingOutcome } from '../store.js';
@@ -16,7 +16,7 @@ import { inTransaction } from './db.js';
 import { lockMonitorsByToken, writeStatuses } from './monitor-queries.js';
 import { enqueueAlerts, enqueueFlip, insertFlips, loadRuleChannels } from './outbox.js';
 import { insertMetricPoints, insertPings, type MetricRow } from './ping-history.js';
-import { pingRunColumns, unpairedCompletion, writeRuns } from './run-history.js';
+import { pingRunColumns, writeRuns } from './run-history.js';
 
 /** One ping's decision, kept until its ping id is known. */
 interface Decided {

@@ -1,7 +1,7 @@
 /**
  * The run history. A run that began with a start ping is a row of `runs` whose id is that ping's id, opened and
  * closed from the `RunChange`s of monitors' transitions. A completion that closed no started run is kept on its
- * own ping row (`run_*` columns, written with the ping; see unpairedCompletion): most heartbeats never send a
+ * own ping row (`run_*` columns, written with the ping; see unpairedCompletion in domain/runs.ts): most heartbeats never send a
  * start, and a second row per ping would double what each one writes. Both list in one order, by id.
  *
  * A batch of pings may open and close many runs. Rather than one statement per change, the changes are
@@ -10,7 +10,7 @@
  * is what applying them one by one gives: a close pairs with the newest open row of the same monitor, run id
  * and start.
  */
-import type { RunChange, RunRecord } from '../../domain/runs.js';
+import type { RunChange, RunClose, RunRecord } from '../../domain/runs.js';
 import type { Page } from '../store.js';
 import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
 import { pgText, runFromRow, type RunRow } from './rows.js';
@@ -22,13 +22,6 @@ export interface RunWrite {
   pingId: number | null;
 }
 
-type Close = Extract<RunChange, { type: 'close' }>;
-
-/** The completion a ping carries as a run of its own (closing no started run), if any: it goes on the ping row. */
-export function unpairedCompletion(changes: readonly RunChange[]): Close | null {
-  return changes.find((c): c is Close => c.type === 'close' && c.startedAt === null) ?? null;
-}
-
 /** The ping's `run_*` columns for its unpaired completion (all null when it has none). */
 export interface PingRunColumns {
   outcome: string | null;
@@ -37,7 +30,7 @@ export interface PingRunColumns {
   reason: string | null;
 }
 
-export function pingRunColumns(c: Close | null): PingRunColumns {
+export function pingRunColumns(c: RunClose | null): PingRunColumns {
   return c ? { outcome: c.outcome, duration: c.duration, failureKind: c.failureKind, reason: pgText(c.reason) } : { outcome: null, duration: null, failureKind: null, reason: null };
 }
 

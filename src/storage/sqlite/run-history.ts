@@ -4,20 +4,13 @@
  * kept on its own ping row (`run_*` columns), written with the ping: most heartbeats never send a start, and
  * a second row per ping would double what each ping writes.
  */
-import type { RunChange, RunRecord } from '../../domain/runs.js';
+import type { RunChange, RunClose, RunRecord } from '../../domain/runs.js';
 import type { Page } from '../store.js';
 import { runFromRow, type RunRow } from './rows.js';
 import type { Statements } from './statements.js';
 
-type Close = Extract<RunChange, { type: 'close' }>;
-
-/** The completion a ping carries as a run of its own (closing no started run), if any. */
-export function unpairedCompletion(changes: readonly RunChange[]): Close | null {
-  return changes.find((c): c is Close => c.type === 'close' && c.startedAt === null) ?? null;
-}
-
 /** The ping columns describing an unpaired completion (all null for other pings). */
-export function pingRunColumns(run: Close | null): [string | null, number | null, string | null, string | null] {
+export function pingRunColumns(run: RunClose | null): [string | null, number | null, string | null, string | null] {
   return run ? [run.outcome, run.duration, run.failureKind, run.reason] : [null, null, null, null];
 }
 

@@ -28,7 +28,7 @@ import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingDetails, PingInput, PingKind, PingRecord } from '../../domain/ping.js';
-import type { RunChange, RunRecord } from '../../domain/runs.js';
+import { unpairedCompletion, type RunChange, type RunRecord } from '../../domain/runs.js';
 import type { Transition } from '../../domain/transitions.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import { outputTail } from '../../domain/output-tail.js';
@@ -121,6 +121,12 @@ interface PendingPing {
   write: { monitor: Monitor; ping: PingInput; pingId: number; decision: Decision } | null;
 }
 
+/** A monitor's status and the ping that left it so (its row's replay bookmark when written back). */
+interface StatusEntry {
+  monitor: Monitor;
+  pingId: number;
+}
+
 interface Decision {
   transition: Transition;
   /** The monitor with the transition's status (and updatedAt when it changed). */
@@ -153,14 +159,14 @@ export class SqliteStore implements Store {
   private readonly stmt: Statements;
   private readonly sync: SqliteSync;
   /** Monitor id → newest status from pings not yet written to its row, with the ping that produced it. */
-  private readonly unflushed = new Map<string, { monitor: Monitor; pingId: number }>();
+  private readonly unflushed = new Map<string, StatusEntry>();
   /** The same entries by ping token: a monitor pinged since the last flush needs no lookup at all. */
+  private readonly unflushedByToken = new Map<string, StatusEntry>();
   /**
    * Monitor id → its status after its latest ping written to SQLite, when that changed it and was not written
    * back yet: what the periodic write-back writes (the coalesced status may be ahead of SQLite's pings).
    */
-  private readonly projected = new Map<string, { monitor: Monitor; pingId: number }>();
-  private readonly unflushedByToken = new Map<string, { monitor: Monitor; pingId: number }>();
+  private readonly projected = new Map<string, StatusEntry>();
   private readonly flushTimer: NodeJS.Timeout;
   private readonly journalMode: 'off' | 'own' | 'external';
   /** The journal this store appends to itself ('own'). */
@@ -297,7 +303,7 @@ export class SqliteStore implements Store {
    */
   private writeBack(limit: number): number {
     if (this.projected.size === 0 || !this.db.open || this.broken) return 0;
-    const entries: { monitor: Monitor; pingId: number }[] = [];
+    const entries: StatusEntry[] = [];
     for (const entry of this.projected.values()) {
       entries.push(entry);
       if (entries.length >= limit) break;
@@ -312,7 +318,7 @@ export class SqliteStore implements Store {
     return entries.length;
   }
 
-  private writeStatuses(entries: Iterable<{ monitor: Monitor; pingId: number }>): void {
+  private writeStatuses(entries: Iterable<StatusEntry>): void {
     // With a journal, statuses are derived from rows it covers until they are durable: no fsync here (NORMAL).
     this.relaxed(() =>
       this.db
@@ -561,7 +567,7 @@ export class SqliteStore implements Store {
 
   /** Without a journal: decides and writes the batch in one transaction, durable when it resolves. */
   private recordNow(pings: PingInput[], decide: PingDecider): PingOutcome[] {
-    const written: { monitor: Monitor; pingId: number }[] = [];
+    const written: StatusEntry[] = [];
     const outcomes = this.db.transaction(() =>
       pings.map((ping): PingOutcome => {
         const monitor = this.lookup(ping.token);
@@ -608,7 +614,7 @@ export class SqliteStore implements Store {
       this.stmt.insertPing.run(
         id, monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
         ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
-        ...runHistory.pingRunColumns(runHistory.unpairedCompletion(runs)),
+        ...runHistory.pingRunColumns(unpairedCompletion(runs)),
       ).lastInsertRowid,
     );
     if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);
