@@ -17,7 +17,8 @@ export interface NotifierOptions {
   baseUrl: () => string;
   http: OutboundHttp;
   kinds: ReadonlyMap<string, ChannelKind>;
-  batchSize?: number;
+  /** Deliveries in flight at most (default 20). */
+  concurrency?: number;
   /** How long a claim is held; a delivery that outlives it may be re-sent once by another notifier. */
   leaseMs?: number;
   maxSleepMs?: number;
@@ -53,18 +54,43 @@ export class Notifier {
     });
   }
 
-  /** Claims and delivers what is due now. Returns the number of delivery attempts made. */
+  /**
+   * Claims and delivers what is due now, keeping up to `concurrency` deliveries in flight: a free slot is
+   * refilled as soon as half of them are free, so one slow receiver holds up only its own slot, not a whole
+   * batch (a mass outage's alerts go out at the pace of the fast receivers). Returns the attempts made.
+   */
   async tick(): Promise<number> {
+    const concurrency = Math.max(1, this.options.concurrency ?? 20);
+    const inFlight = new Set<Promise<void>>();
     let attempted = 0;
-    for (;;) {
-      const now = this.clock.now();
-      const batchSize = this.options.batchSize ?? 20;
-      const claimed = await this.store.claimNotifications(now, new Date(now.getTime() + (this.options.leaseMs ?? 60_000)), batchSize);
-      // Concurrently: one slow receiver must not hold up every other channel's alerts.
-      await Promise.all(claimed.map((n) => this.deliver(n)));
-      attempted += claimed.length;
-      if (claimed.length < batchSize) return attempted;
+    let more = true;
+    let failure: { error: unknown } | null = null;
+    while (more || inFlight.size > 0) {
+      if (more && !failure && inFlight.size <= concurrency / 2) {
+        const now = this.clock.now();
+        const free = concurrency - inFlight.size;
+        const claimed = await this.store.claimNotifications(now, new Date(now.getTime() + (this.options.leaseMs ?? 60_000)), free).catch((error: unknown) => {
+          failure ??= { error };
+          return [];
+        });
+        more = claimed.length === free;
+        attempted += claimed.length;
+        for (const n of claimed) {
+          // Kept in the set until settled, and never left rejected: a failed record waits in `failure` for the pass.
+          const delivery: Promise<void> = this.deliver(n)
+            .catch((error: unknown) => {
+              failure ??= { error };
+            })
+            .finally(() => inFlight.delete(delivery));
+          inFlight.add(delivery);
+        }
+        if (failure) more = false;
+      }
+      if (inFlight.size === 0) continue;
+      await Promise.race(inFlight);
     }
+    if (failure) throw (failure as { error: unknown }).error;
+    return attempted;
   }
 
   start(): void {
