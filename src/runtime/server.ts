@@ -82,6 +82,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const ctx: AppContext = { store, clock, deadlineChanged: (d) => wake.deadlineChanged(d), flipped: () => wake.notificationsQueued() };
     const metrics = new Metrics(roles);
     const ingestor = new PingIngestor(store, {
+      // PostgreSQL locks a batch's monitors until it commits; the SQLite stores decide in order without locks.
+      separateTokens: store.capabilities.backend === 'postgres',
       onCommitted: (pings, outcomes) => {
         metrics.countBatch(pings, outcomes);
         // One wake-up for the batch's earliest deadline wakes the scheduler as early as one per ping would.
