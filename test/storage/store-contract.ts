@@ -194,6 +194,25 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.equal(await store.getMonitorBySlug(project.pingKey, 'etl'), null, 'gone once deleted');
     });
 
+    it('finds nothing by a ping token once the monitor got a new one or was deleted, after its status was written back', async () => {
+      const m = makeMonitor();
+      await store.insertMonitor(m);
+      await store.recordPings([ping(m.pingToken, 'success', 1)], decidePing);
+      const pinged = await store.getMonitorById(m.id); // the status is written to the row by now
+      assert.equal(pinged?.state, 'up');
+      const [again] = await store.recordPings([ping(m.pingToken, 'success', 2)], decidePing);
+      assert.equal(again?.found, true);
+      const current = (await store.getMonitorById(m.id))!;
+      const renewed = { ...current, pingToken: newPingToken(), version: current.version + 1 };
+      assert.ok(await store.updateMonitor(renewed, current.version, []));
+      const [old, fresh] = await store.recordPings([ping(m.pingToken, 'success', 3), ping(renewed.pingToken, 'success', 4)], decidePing);
+      assert.deepEqual(old, { found: false }, 'the old token is dead');
+      assert.equal(fresh?.found, true);
+      assert.deepEqual((await store.getMonitorById(m.id))?.lastPingAt, at(4));
+      assert.equal(await store.deleteMonitor(project.id, m.id), true);
+      assert.deepEqual(await store.recordPings([ping(renewed.pingToken, 'success', 5)], decidePing), [{ found: false }], 'a deleted monitor takes no pings');
+    });
+
     it('keeps whole ping bodies, binary included, and previews only the start', async () => {
       const m = makeMonitor();
       await store.insertMonitor(m);
