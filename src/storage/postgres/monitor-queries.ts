@@ -107,18 +107,18 @@ const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unkn
 ];
 /** Instants travel as epoch seconds (see epochSeconds). */
 const isInstant = (type: string) => type === 'timestamptz';
-const WRITE_STATUSES = prepared(
-  'overdue_write_statuses',
-  `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c, type]) => (isInstant(type) ? `${c} = to_timestamp(u.${c})` : `${c} = u.${c}`)).join(', ')}
-   FROM unnest($1::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${i + 2}::${isInstant(type) ? 'float8' : type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
-   WHERE m.id = u.id`,
-);
 
-/** Writes the status of many monitors in one statement (the ping path holds their row locks). */
-export async function writeStatuses(db: Queryable, monitors: Monitor[]): Promise<void> {
-  if (monitors.length === 0) return;
-  await run(db, WRITE_STATUSES, [
-    monitors.map((m) => m.id),
-    ...STATUS_COLUMNS.map(([, type, value]) => (isInstant(type) ? monitors.map((m) => epochSeconds(value(m) as Date | null)) : monitors.map(value))),
-  ]);
+/**
+ * The multi-row status write, its parameters numbered from `$first` (the ping path runs it inside the statement
+ * that inserts the pings: one statement instead of two per batch).
+ */
+export function statusWriteSql(first: number): string {
+  return `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c, type]) => (isInstant(type) ? `${c} = to_timestamp(u.${c})` : `${c} = u.${c}`)).join(', ')}
+   FROM unnest($${first}::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${first + i + 1}::${isInstant(type) ? 'float8' : type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
+   WHERE m.id = u.id`;
+}
+
+/** The parameters of statusWriteSql for these monitors (their rows must be locked by the transaction). */
+export function statusWriteValues(monitors: Monitor[]): unknown[] {
+  return [monitors.map((m) => m.id), ...STATUS_COLUMNS.map(([, type, value]) => (isInstant(type) ? monitors.map((m) => epochSeconds(value(m) as Date | null)) : monitors.map(value)))];
 }

@@ -1,9 +1,10 @@
 /** What is recorded per ping: the pings themselves and their payload metrics; reading flips; pruning old pings. */
-import type { Flip } from '../../domain/monitor.js';
+import type { Flip, Monitor } from '../../domain/monitor.js';
 import type { PingInput, PingRecord } from '../../domain/ping.js';
 import type { MetricPoint, Page } from '../store.js';
 import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
 import { flipFromRow, pgJson, pgText, pingFromRow, type FlipRow, type PingRow } from './rows.js';
+import { statusWriteSql, statusWriteValues } from './monitor-queries.js';
 import type { PingRunColumns } from './run-history.js';
 
 /** Bytes of the body read for a list's preview: enough for BODY_PREVIEW_CHARS characters of UTF-8. */
@@ -11,38 +12,36 @@ const BODY_HEAD_BYTES = 800;
 
 /**
  * Inserts the pings of a batch (each with its unpaired completion, if any: see run-history.ts) in one statement
- * and returns their ids in input order. Rows are inserted in
- * ordinality order, so the identity values this transaction draws ascend with it; sorting the returned ids
- * therefore restores input order without relying on RETURNING's order.
+ * and returns their ids in input order; `statuses` (monitors whose status the batch changed, locked by the
+ * transaction) are written by the same statement. Rows are inserted in ordinality order, so the identity values
+ * this transaction draws ascend with it; sorting the returned ids therefore restores input order without
+ * relying on RETURNING's order.
  */
-export async function insertPings(db: Queryable, pings: { monitorId: string; ping: PingInput; run: PingRunColumns }[]): Promise<number[]> {
+export async function insertPings(db: Queryable, pings: { monitorId: string; ping: PingInput; run: PingRunColumns }[], statuses: Monitor[] = []): Promise<number[]> {
   if (pings.length === 0) return [];
   const col = <T>(pick: (p: PingInput, monitorId: string) => T): T[] => pings.map(({ ping, monitorId }) => pick(ping, monitorId));
   const runCol = <T>(pick: (r: PingRunColumns) => T): T[] => pings.map(({ run }) => pick(run));
   const bodyOf = (p: PingInput) => (p.body && p.body.length > 0 ? p.body : null);
-  const rows = await all<{ id: number }>(
-    db,
-    INSERT_PINGS,
-    [
-      col((_, monitorId) => monitorId), col((p) => epochSeconds(p.receivedAt)), col((p) => p.kind), col((p) => p.exitCode), col((p) => pgText(p.source)),
-      col((p) => pgText(p.method)), col((p) => pgText(p.ip)), col((p) => pgText(p.userAgent)), col(bodyOf), col((p) => bodyOf(p)?.length ?? 0),
-      col((p) => pgText(p.msg)), col((p) => (p.details ? pgJson(p.details) : null)),
-      runCol((r) => r.outcome), runCol((r) => r.duration), runCol((r) => r.failureKind), runCol((r) => r.reason),
-    ],
-  );
+  const values = [
+    col((_, monitorId) => monitorId), col((p) => epochSeconds(p.receivedAt)), col((p) => p.kind), col((p) => p.exitCode), col((p) => pgText(p.source)),
+    col((p) => pgText(p.method)), col((p) => pgText(p.ip)), col((p) => pgText(p.userAgent)), col(bodyOf), col((p) => bodyOf(p)?.length ?? 0),
+    col((p) => pgText(p.msg)), col((p) => (p.details ? pgJson(p.details) : null)),
+    runCol((r) => r.outcome), runCol((r) => r.duration), runCol((r) => r.failureKind), runCol((r) => r.reason),
+  ];
+  const rows = statuses.length === 0 ? await all<{ id: number }>(db, INSERT_PINGS, values) : await all<{ id: number }>(db, INSERT_PINGS_AND_STATUSES, [...values, ...statusWriteValues(statuses)]);
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
-const INSERT_PINGS = prepared(
-  'overdue_insert_pings',
-  `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details, run_outcome, run_duration, run_failure_kind, run_reason)
+const INSERT_PINGS_SQL = `INSERT INTO pings (monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details, run_outcome, run_duration, run_failure_kind, run_reason)
      SELECT monitor_id, to_timestamp(received_at), kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details::jsonb, run_outcome, run_duration, run_failure_kind, run_reason
      FROM unnest($1::text[], $2::float8[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::int[], $11::text[], $12::text[],
                  $13::text[], $14::float8[], $15::text[], $16::text[])
        WITH ORDINALITY AS u(monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details, run_outcome, run_duration, run_failure_kind, run_reason, ord)
      ORDER BY ord
-     RETURNING id`,
-);
+     RETURNING id`;
+const INSERT_PINGS = prepared('overdue_insert_pings', INSERT_PINGS_SQL);
+/** A data-modifying CTE always runs to completion, whether or not the outer statement reads it. */
+const INSERT_PINGS_AND_STATUSES = prepared('overdue_insert_pings_statuses', `WITH statuses AS (${statusWriteSql(17)}) ${INSERT_PINGS_SQL}`);
 
 export interface MetricRow {
   monitorId: string;

@@ -1,6 +1,6 @@
 /**
  * The ping path: one transaction per batch (group commit) that writes the pings and everything they cause —
- * monitor statuses, runs, flips, outbox rows, metric points. Several server processes may share the database, so
+ * monitor statuses (in the pings' own statement), runs, flips, outbox rows, metric points. Several server processes may share the database, so
  * unlike the SQLite store nothing is coalesced in memory: the batch's monitors are locked (in id order) for
  * the transaction, each ping is decided against the status left by the ones before it, and the rows are
  * written with one multi-row statement per table.
@@ -13,7 +13,7 @@ import { outputTail } from '../../domain/output-tail.js';
 import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
 import type { PingDecider, PingOutcome } from '../store.js';
 import { inTransaction } from './db.js';
-import { lockMonitorsByToken, writeStatuses } from './monitor-queries.js';
+import { lockMonitorsByToken } from './monitor-queries.js';
 import { enqueueAlerts, enqueueFlip, insertFlips, loadRuleChannels } from './outbox.js';
 import { insertMetricPoints, insertPings, type MetricRow } from './ping-history.js';
 import { pingRunColumns, writeRuns } from './run-history.js';
@@ -56,11 +56,10 @@ export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: Pin
     const found = decided.filter((d): d is Decided => d !== null);
     if (found.length === 0) return pings.map(() => ({ found: false }));
 
-    const pingIds = await insertPings(tx, found.map((d) => ({ monitorId: d.next.id, ping: d.ping, run: pingRunColumns(unpairedCompletion(d.runs)) })));
+    const pingIds = await insertPings(tx, found.map((d) => ({ monitorId: d.next.id, ping: d.ping, run: pingRunColumns(unpairedCompletion(d.runs)) })), [...changedStatus.values()]);
     await insertMetricPoints(tx, found.flatMap((d, i) => metricPoints(d, pingIds[i] as number)));
     await writeRuns(tx, found.flatMap((d, i) => d.runs.map((change) => ({ monitorId: d.next.id, change, pingId: pingIds[i] as number }))));
     const queued = await writeOutbox(tx, found, pingIds);
-    await writeStatuses(tx, [...changedStatus.values()]);
 
     let i = 0;
     return decided.map((d): PingOutcome => {
