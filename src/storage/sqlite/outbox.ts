@@ -42,8 +42,17 @@ export function writeFlips(stmt: Statements, monitor: Pick<Monitor, 'id' | 'proj
  * merges one row per channel). Lets a store answer a ping before writing its rows.
  */
 export function wouldQueue(stmt: Statements, monitor: Pick<Monitor, 'id' | 'downReason'>, flips: Flip[], alerts: Alert[]): boolean {
-  const ruled = (event: string) => ruleChannels(stmt, monitor.id, event).length > 0;
+  return raisesRuled(monitor, flips, alerts, (event) => ruleChannels(stmt, monitor.id, event).length > 0);
+}
+
+/** Whether any event of these flips and alerts is one that `ruled` says has a rule. */
+export function raisesRuled(monitor: Pick<Monitor, 'downReason'>, flips: Flip[], alerts: Alert[], ruled: (event: string) => boolean): boolean {
   return flips.some((f) => eventsOfFlip(f, monitor.downReason).some(ruled)) || alerts.some((a) => ruled(a.event));
+}
+
+/** The events with at least one channel to notify for this monitor. */
+export function ruledEvents(stmt: Statements, monitorId: string): string[] {
+  return stmt.ruledEvents.all({ m: monitorId }) as string[];
 }
 
 /**

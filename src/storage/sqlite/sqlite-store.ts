@@ -111,8 +111,10 @@ export interface JournalInfo {
 export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
   'createProject', 'getProject', 'getProjectByPingKey', 'listProjects', 'countProjects', 'createApiKey', 'findApiKeyByHash', 'listApiKeys', 'deleteApiKey',
   'insertMonitor', 'getMonitorBySlug', 'createChannel', 'getChannel', 'listChannels', 'updateChannel', 'listLists', 'getList', 'listRules',
-  'journalInfo', 'recordPings', 'acceptFrames',
+  'journalInfo', 'recordPings', 'acceptFrames', 'monitorsByToken',
 ]);
+
+
 
 /** A journaled ping whose rows are not yet in SQLite; `write` is null for an unknown token (nothing to write). */
 interface PendingPing {
@@ -127,11 +129,20 @@ interface StatusEntry {
   pingId: number;
 }
 
-interface Decision {
+export interface Decision {
   transition: Transition;
   /** The monitor with the transition's status (and updatedAt when it changed). */
   next: Monitor;
   changed: boolean;
+}
+
+/** One ping decided against a monitor: the one rule both threads follow, so their decisions agree. */
+export function decideOne(monitor: Monitor, ping: PingInput, decide: PingDecider): Decision {
+  const transition = decide(monitor, ping);
+  const next: Monitor = { ...monitor, ...transition.status };
+  const changed = transition.status.version !== monitor.version;
+  if (changed) next.updatedAt = ping.receivedAt;
+  return { transition, next, changed };
 }
 
 /**
@@ -176,6 +187,7 @@ export class SqliteStore implements Store {
    * other way (updateMonitor, deleteMonitor), which is rare next to pings.
    */
   private readonly rowCache = new Map<string, Monitor>();
+  private generation = 0;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly journalMode: 'off' | 'own' | 'external';
   /** The journal this store appends to itself ('own'). */
@@ -491,6 +503,7 @@ export class SqliteStore implements Store {
       this.flush();
       return this.db.transaction(() => {
         this.rowCache.clear();
+        this.generation++;
         const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
         if (changed !== 1) return false;
         outbox.writeFlips(this.stmt, m, flips);
@@ -564,6 +577,27 @@ export class SqliteStore implements Store {
     return outcomes.flatMap((o) => (o.found ? [o.pingId, o.state, o.deadline?.getTime() ?? null, o.notificationsQueued ? 1 : 0] : [0, '', null, 0]));
   }
 
+  /**
+   * The monitors of these ping tokens with every ping accepted so far decided (null for an unknown token), for
+   * the appending thread, which then decides their next pings itself (see worker-store.ts).
+   */
+  async monitorsByToken(tokens: string[]): Promise<({ monitor: Monitor; ruled: string[] } | null)[]> {
+    this.usable();
+    return tokens.map((t) => {
+      const monitor = this.lookup(t);
+      return monitor && { monitor, ruled: outbox.ruledEvents(this.stmt, monitor.id) };
+    });
+  }
+
+  /**
+   * Changes whenever something a ping decision depends on may have changed other than through pings (a
+   * monitor's row, its rules, lists or channels): a thread that decides pings from monitors it was given
+   * forgets them when it sees a new value.
+   */
+  get decisionGeneration(): number {
+    return this.generation;
+  }
+
   /** The journal is durable up to `lsn`: the pending pings before it may be applied. */
   markDurable(lsn: number): void {
     if (lsn <= this.durableLsn) return;
@@ -616,11 +650,7 @@ export class SqliteStore implements Store {
   }
 
   private decideOne(monitor: Monitor, ping: PingInput, decide: PingDecider): Decision {
-    const transition = decide(monitor, ping);
-    const next: Monitor = { ...monitor, ...transition.status };
-    const changed = transition.status.version !== monitor.version;
-    if (changed) next.updatedAt = ping.receivedAt;
-    return { transition, next, changed };
+    return decideOne(monitor, ping, decide);
   }
 
   /**
@@ -687,6 +717,7 @@ export class SqliteStore implements Store {
         return fn();
       } finally {
         outbox.forgetRuleChannels(this.stmt);
+        this.generation++;
       }
     });
   }

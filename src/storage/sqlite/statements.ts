@@ -103,6 +103,13 @@ export function prepareStatements(db: Database) {
     clearNotifyRules: db.prepare("DELETE FROM notification_rules WHERE monitor_id = ? AND source = 'notify'"),
     insertNotifyRule: db.prepare("INSERT INTO notification_rules (id, monitor_id, list_id, event, source, created_at) VALUES (?, ?, ?, ?, 'notify', ?)"),
     deleteRule: db.prepare('DELETE FROM notification_rules WHERE monitor_id = ? AND id = ?'),
+    ruledEvents: db
+      .prepare(
+        `SELECT event FROM notification_rules WHERE monitor_id = @m AND channel_id IS NOT NULL
+         UNION
+         SELECT r.event FROM notification_rules r JOIN notification_list_channels lc ON lc.list_id = r.list_id WHERE r.monitor_id = @m`,
+      )
+      .pluck(),
     ruleChannels: db
       .prepare(
         `SELECT channel_id FROM notification_rules WHERE monitor_id = @m AND event = @e AND channel_id IS NOT NULL

@@ -3,12 +3,12 @@
  * call arrives as a message and is answered with its result, so the event loop that parses HTTP requests never
  * waits on SQLite's work or its fsync, and one connection stays the file's only writer.
  *
- * With the ping journal, the main thread appends each ping batch to the journal itself and sends the same
- * journal frames here at the same time (`acceptFrames`: bytes are much cheaper to pass between threads than
- * objects): this thread decides the pings (the reply needs the new states) while the append is being made
- * durable. Every message carries how far the journal
- * is durable (`durable`), which is how far the projection may apply; replies carry how far SQLite holds the
- * journal durably (`applied`), which is how far the main thread may retire journal segments.
+ * With the ping journal, the main thread decides each ping batch, appends it to the journal itself and sends
+ * the same journal frames here (`acceptFrames`: bytes are much cheaper to pass between threads than objects):
+ * this thread decides the pings again, from the same monitors, to write their rows; its reply lets the main
+ * thread check that both agreed. Every message carries how far the journal is durable (`durable`), which is
+ * how far the projection may apply; replies carry how far SQLite holds the journal durably (`applied`), which
+ * is how far the main thread may retire journal segments, and the store's decision generation (`generation`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../domain/errors.js';
@@ -25,9 +25,13 @@ export interface StoreCall {
   durable?: number;
 }
 
-export type StoreReply = ({ id: number; result: unknown } | { id: number; error: { name: string; message: string; code?: string; field?: string } }) & {
+type Answer = { id: number; result: unknown } | { id: number; error: { name: string; message: string; code?: string; field?: string } };
+
+export type StoreReply = Answer & {
   /** SQLite now holds the journal durably up to this LSN. */
   applied?: number;
+  /** The store's decisionGeneration after the call. */
+  generation: number;
 };
 
 const options = workerData as SqliteOptions;
@@ -39,11 +43,12 @@ port.on('message', (call: StoreCall) => {
   if (call.id === undefined) return;
   void answer(call.id, call.method!, call.args!).then((reply) => {
     const applied = store.takeAppliedProgress();
-    port.postMessage(applied === null ? reply : { ...reply, applied });
+    const generation = store.decisionGeneration;
+    port.postMessage(applied === null ? { ...reply, generation } : { ...reply, applied, generation });
   });
 });
 
-async function answer(id: number, method: string, args: unknown[]): Promise<StoreReply> {
+async function answer(id: number, method: string, args: unknown[]): Promise<Answer> {
   try {
     // Functions cannot cross threads: the worker decides with the domain's own (deterministic) decision.
     if (method === 'acceptFrames') {

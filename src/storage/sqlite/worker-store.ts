@@ -3,29 +3,37 @@
  * (store-worker.ts). Same behaviour as SqliteStore (the contract suite runs on both); the difference is that
  * commits, fsyncs and status flushes overlap with HTTP work on the main thread instead of stalling it.
  *
- * Pings (WAL-first, shared/reference/perf.md §7): this thread appends each batch to the ping journal (one
- * write, durable when it completes, in the libuv pool) and at the same moment sends the same journal frames
- * to the worker, which decides the monitors' new states; a batch resolves when both are done, so the wait is the longer of the two
- * rather than their sum. The worker writes the SQLite rows later, once this thread has told it the journal is
- * durable that far. Any other call that reads or writes what pings change is sent only once every append in
+ * Pings (WAL-first, shared/reference/perf.md §7): this thread decides each batch against the monitors it
+ * holds (fetched from the worker on first use), appends the batch to the ping journal (one write, durable when
+ * it completes, in the libuv pool) and sends the same journal frames to the worker; a batch resolves as soon as
+ * its write is durable. The worker decides the same pings from the same monitors, in the same order (it is sent
+ * every batch this thread decides), and writes the SQLite rows later, once this thread has told it the journal
+ * is durable that far. Any other call that reads or writes what pings change is sent only once every append in
  * flight is durable (new pings wait meanwhile), so the worker, handling messages in order, applies every
- * acknowledged ping before it — and none that is not durable.
+ * acknowledged ping before it — and none that is not durable. A call that changes monitors or their rules
+ * other than by pings bumps the worker's decision generation, and this thread forgets its monitors on seeing
+ * it. Deciding here saves each batch a trip through the worker's queue (measured at 50 connections: ~+40 %
+ * pings/s, p99 40–46 ms → 22–34 ms).
  */
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
 import type { MonitorState } from '../../domain/monitor.js';
+import type { Monitor } from '../../domain/monitor.js';
 import type { PingInput } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import type { PingOutcome, Store, StoreCapabilities } from '../store.js';
 import { encodeJournaledPing } from './journal-records.js';
 import { PingJournal } from './ping-journal.js';
-import { UNSETTLED_METHODS, type JournalInfo, type SqliteOptions } from './sqlite-store.js';
+import { raisesRuled } from './outbox.js';
+import { decideOne, UNSETTLED_METHODS, type JournalInfo, type SqliteOptions } from './sqlite-store.js';
 import type { StoreCall, StoreReply } from './store-worker.js';
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 /** How soon the worker hears that appends became durable when no other message tells it first. */
 const DURABLE_NOTICE_MS = 2;
+/** Monitors this thread keeps for deciding pings at most (the oldest-pinged is dropped and fetched again if needed). */
+const DECIDED_MONITORS_MAX = 100_000;
 
 export class WorkerSqliteStore {
   readonly capabilities: StoreCapabilities = { backend: 'sqlite', shared: false };
@@ -42,6 +50,19 @@ export class WorkerSqliteStore {
   /** Calls waiting for the appends in flight to become durable; pings wait meanwhile. */
   private exclusive = 0;
   private gateWaiters: (() => void)[] = [];
+  /**
+   * Ping token → the monitor as of every ping this thread has decided, with the events it has rules for: pings
+   * are decided here, so a batch is answered once its journal write is durable, without a trip to the worker.
+   * The worker decides the same pings from the same monitors (in the same order) to write their rows. Filled
+   * from the worker on a miss; forgotten whenever the worker reports that monitors or rules changed otherwise.
+   */
+  private readonly monitors = new Map<string, { monitor: Monitor; ruled: Set<string> }>();
+  private generation = 0;
+  /** Batches past the gate that have not appended yet: a call that needs the worker settled waits for them too. */
+  private preparing = 0;
+  private preparedWaiters: (() => void)[] = [];
+  /** Batches whose decisions here and in the worker disagreed (never expected; the monitors are forgotten then). */
+  divergences = 0;
   /** A journal write (or a decision for a journaled batch) failed: the worker's state may be ahead of the journal. */
   private broken: Error | null = null;
   private closing: Promise<void> | null = null;
@@ -94,20 +115,72 @@ export class WorkerSqliteStore {
     if (!journal) return (await this.call('recordPings', [pings])) as PingOutcome[];
     while (this.exclusive > 0 && !this.closing) await new Promise<void>((resolve) => this.gateWaiters.push(resolve));
     this.usable();
-    const ids = pings.map(() => this.nextPingId++);
+    let outcomes: PingOutcome[];
     let appended: ReturnType<PingJournal['append']>;
+    this.preparing++;
     try {
-      appended = journal.append(pings.map((p, i) => encodeJournaledPing(ids[i]!, p)));
+      await this.loadMonitors(pings);
+      this.usable();
+      // Deciding and appending in one synchronous step: the journal's order is the order of the decisions.
+      const ids = pings.map(() => this.nextPingId++);
+      outcomes = pings.map((ping, i) => this.decideHere(ping, ids[i]!));
+      try {
+        appended = journal.append(pings.map((p, i) => encodeJournaledPing(ids[i]!, p)));
+      } catch (err) {
+        throw this.fail(err);
+      }
+      const decided = outcomes;
+      this.call('acceptFrames', [appended.frames]).then(
+        (packed) => this.compare(decided, unpackOutcomes(packed as (number | string | null)[])),
+        (err: unknown) => this.fail(err),
+      );
+    } finally {
+      if (--this.preparing === 0) for (const w of this.preparedWaiters.splice(0)) w();
+    }
+    try {
+      await appended.done;
     } catch (err) {
       throw this.fail(err);
     }
-    const decided = this.call('acceptFrames', [appended.frames]);
-    const [written, outcomes] = await Promise.allSettled([appended.done, decided]);
-    // Either failing leaves the worker's statuses and the journal disagreeing: refuse everything until a restart.
-    if (written.status === 'rejected') throw this.fail(written.reason);
-    if (outcomes.status === 'rejected') throw this.fail(outcomes.reason);
     this.noticeDurable();
-    return unpackOutcomes(outcomes.value as (number | string | null)[]);
+    return outcomes;
+  }
+
+  /** Asks the worker for the monitors of the batch's tokens this thread does not hold (one trip, none when it holds all). */
+  private async loadMonitors(pings: PingInput[]): Promise<void> {
+    const missing = [...new Set(pings.map((p) => p.token).filter((t) => !this.monitors.has(t)))];
+    if (missing.length === 0) return;
+    const found = (await this.call('monitorsByToken', [missing])) as ({ monitor: Monitor; ruled: string[] } | null)[];
+    found.forEach((entry, i) => {
+      // Another batch may have loaded and decided this monitor meanwhile: its entry is the newer one.
+      if (entry && !this.monitors.has(missing[i]!)) this.remember(entry.monitor, new Set(entry.ruled));
+    });
+  }
+
+  private decideHere(ping: PingInput, pingId: number): PingOutcome {
+    const held = this.monitors.get(ping.token);
+    if (!held) return { found: false };
+    const { next, changed, transition } = decideOne(held.monitor, ping, decidePing);
+    if (changed) this.remember(next, held.ruled);
+    const notificationsQueued = raisesRuled(next, changed ? transition.flips : [], transition.alerts, (event) => held.ruled.has(event));
+    return { found: true, pingId, state: next.state, deadline: next.deadline, notificationsQueued };
+  }
+
+  private remember(monitor: Monitor, ruled: Set<string>): void {
+    this.monitors.delete(monitor.pingToken); // re-inserted last: the oldest entry is the one dropped at the cap
+    this.monitors.set(monitor.pingToken, { monitor, ruled });
+    if (this.monitors.size > DECIDED_MONITORS_MAX) this.monitors.delete(this.monitors.keys().next().value as string);
+  }
+
+  /** The worker's decisions for a batch should be this thread's; if not, start again from the worker's monitors. */
+  private compare(here: PingOutcome[], there: PingOutcome[]): void {
+    const same = here.length === there.length && here.every((o, i) => {
+      const t = there[i]!;
+      return o.found === t.found && (!o.found || (t.found && o.pingId === t.pingId && o.state === t.state && o.deadline?.getTime() === t.deadline?.getTime() && o.notificationsQueued === t.notificationsQueued));
+    });
+    if (same) return;
+    this.divergences++;
+    this.monitors.clear();
   }
 
   /** A call that needs every acknowledged ping applied is sent once the appends in flight are durable. */
@@ -117,6 +190,7 @@ export class WorkerSqliteStore {
     this.usable();
     this.exclusive++;
     try {
+      while (this.preparing > 0) await new Promise<void>((resolve) => this.preparedWaiters.push(resolve));
       while (journal.busy) await journal.idle();
       this.usable();
       return this.call(method, args); // sent now, before any ping held back at the gate
@@ -164,6 +238,10 @@ export class WorkerSqliteStore {
   }
 
   private settle(reply: StoreReply): void {
+    if (reply.generation !== this.generation) {
+      this.generation = reply.generation;
+      this.monitors.clear();
+    }
     if (reply.applied !== undefined) {
       this.appliedDurable = reply.applied;
       this.journal?.retire(reply.applied);
