@@ -65,7 +65,8 @@ export class Notifier {
     let attempted = 0;
     let more = true;
     let failure: { error: unknown } | null = null;
-    while (more || inFlight.size > 0) {
+    // After a failure nothing more is claimed; the deliveries already started finish, then the pass fails.
+    while (inFlight.size > 0 || (more && !failure)) {
       if (more && !failure && inFlight.size <= concurrency / 2) {
         const now = this.clock.now();
         const free = concurrency - inFlight.size;
@@ -84,10 +85,8 @@ export class Notifier {
             .finally(() => inFlight.delete(delivery));
           inFlight.add(delivery);
         }
-        if (failure) more = false;
       }
-      if (inFlight.size === 0) continue;
-      await Promise.race(inFlight);
+      if (inFlight.size > 0) await Promise.race(inFlight);
     }
     if (failure) throw (failure as { error: unknown }).error;
     return attempted;

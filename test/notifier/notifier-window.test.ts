@@ -48,4 +48,27 @@ describe('notifier delivery window', () => {
       await slow.close();
     }
   });
+
+  it('ends a pass with the error when outcomes cannot be recorded, after the deliveries in flight, claiming nothing more', async () => {
+    const hook = await startReceiver({ silent: true });
+    const server = await startTestServer({ OVERDUE_ALLOW_PRIVATE_TARGETS: 'true' });
+    try {
+      const channel = (await server.api('POST', '/v1/channels', { name: 'hook', kind: 'webhook', config: { url: hook.url('/hook') } })).json;
+      for (let i = 0; i < 25; i++) {
+        const monitor = (await server.api('POST', '/v1/monitors', { name: `job-${i}`, expected_interval_sec: 60 })).json;
+        await server.api('POST', `/v1/monitors/${monitor.id}/notification-rules`, { channel_id: channel.id, event: 'on_fail' });
+        await server.app.inject({ method: 'GET', url: `/v1/ping/${monitor.ping_token}/fail` });
+      }
+      const pass = server.notifier.tick();
+      await waitFor(() => hook.received.length === 20, 5_000, 'the first window of 20');
+      await server.store.close(); // every outcome from now on fails to be recorded
+      await hook.close(); // and every delivery in flight fails
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the pass never ended')), 5_000).unref());
+      await assert.rejects(Promise.race([pass, timeout]), /the store is closed/);
+      assert.equal(hook.received.length, 20, 'nothing claimed after the failure');
+    } finally {
+      await server.close();
+      await hook.close();
+    }
+  });
 });
