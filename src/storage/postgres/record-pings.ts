@@ -1,9 +1,9 @@
 /**
  * The ping path: one transaction per batch (group commit) that writes the pings and everything they cause —
- * monitor statuses (in the pings' own statement), runs, flips, outbox rows, metric points. Several server processes may share the database, so
- * unlike the SQLite store nothing is coalesced in memory: the batch's monitors are locked (in id order) for
- * the transaction, each ping is decided against the status left by the ones before it, and the rows are
- * written with one multi-row statement per table.
+ * monitor statuses (in the pings' own statement), runs, flips, outbox rows, metric points. Several server
+ * processes may share the database, so unlike the SQLite store nothing is coalesced in memory: the batch's
+ * monitors are locked (in id order) for the transaction, each ping is decided against the status left by the
+ * ones before it, and the rows are written with one multi-row statement per table.
  */
 import type pg from 'pg';
 import type { Alert, Flip, Monitor } from '../../domain/monitor.js';

@@ -114,8 +114,6 @@ export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
   'journalInfo', 'recordPings', 'acceptFrames', 'monitorsByToken',
 ]);
 
-
-
 /** A journaled ping whose rows are not yet in SQLite; `write` is null for an unknown token (nothing to write). */
 interface PendingPing {
   /** The journal LSN after its frame: applied once the projection stores a position at or past it. */
@@ -187,6 +185,7 @@ export class SqliteStore implements Store {
    * other way (updateMonitor, deleteMonitor), which is rare next to pings.
    */
   private readonly rowCache = new Map<string, Monitor>();
+  /** See decisionGeneration. */
   private generation = 0;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly journalMode: 'off' | 'own' | 'external';
@@ -391,7 +390,7 @@ export class SqliteStore implements Store {
           const { pingId, ping } = decodeJournaledPing(record.payload);
           const monitor = this.lookup(ping.token);
           if (!monitor) continue; // an unknown token (answered not found), or a monitor deleted since
-          const decision = this.decideOne(monitor, ping, decide);
+          const decision = decideOne(monitor, ping, decide);
           this.writePing(monitor, ping, pingId, decision);
           if (decision.changed) this.remember(decision.next, pingId);
         }
@@ -502,8 +501,7 @@ export class SqliteStore implements Store {
     return this.settled(() => {
       this.flush();
       return this.db.transaction(() => {
-        this.rowCache.clear();
-        this.generation++;
+        this.forgetMonitors();
         const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
         if (changed !== 1) return false;
         outbox.writeFlips(this.stmt, m, flips);
@@ -517,7 +515,7 @@ export class SqliteStore implements Store {
   async deleteMonitor(projectId: string, id: string): Promise<boolean> {
     return this.settledRules(() => {
       this.flush();
-      this.rowCache.clear();
+      this.forgetMonitors();
       return this.stmt.deleteMonitor.run(projectId, id).changes === 1;
     });
   }
@@ -557,7 +555,7 @@ export class SqliteStore implements Store {
         return { found: false };
       }
       const pingId = ids[i]!;
-      const decision = this.decideOne(monitor, ping, decide);
+      const decision = decideOne(monitor, ping, decide);
       if (decision.changed) this.remember(decision.next, pingId);
       this.pending.push({ end, write: { monitor, ping, pingId, decision } });
       const { next, transition, changed } = decision;
@@ -619,7 +617,7 @@ export class SqliteStore implements Store {
       pings.map((ping): PingOutcome => {
         const monitor = this.lookup(ping.token);
         if (!monitor) return { found: false };
-        const decision = this.decideOne(monitor, ping, decide);
+        const decision = decideOne(monitor, ping, decide);
         const { pingId, queued } = this.writePing(monitor, ping, null, decision);
         if (decision.changed) {
           this.remember(decision.next, pingId);
@@ -643,14 +641,16 @@ export class SqliteStore implements Store {
     return monitor;
   }
 
+  /** A monitor row is about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs. */
+  private forgetMonitors(): void {
+    this.rowCache.clear();
+    this.generation++;
+  }
+
   private cacheRow(monitor: Monitor): void {
     this.rowCache.set(monitor.pingToken, monitor);
     // Oldest first out: memory stays bounded with very many monitors.
     if (this.rowCache.size > ROW_CACHE_MAX) this.rowCache.delete(this.rowCache.keys().next().value as string);
-  }
-
-  private decideOne(monitor: Monitor, ping: PingInput, decide: PingDecider): Decision {
-    return decideOne(monitor, ping, decide);
   }
 
   /**

@@ -17,8 +17,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
-import type { MonitorState } from '../../domain/monitor.js';
-import type { Monitor } from '../../domain/monitor.js';
+import type { Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingInput } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
 import type { PingOutcome, Store, StoreCapabilities } from '../store.js';
@@ -129,9 +128,9 @@ export class WorkerSqliteStore {
       } catch (err) {
         throw this.fail(err);
       }
-      const decided = outcomes;
+      // Not awaited: the worker's reply only checks its decisions against these.
       this.call('acceptFrames', [appended.frames]).then(
-        (packed) => this.compare(decided, unpackOutcomes(packed as (number | string | null)[])),
+        (packed) => this.compare(outcomes, unpackOutcomes(packed as (number | string | null)[])),
         (err: unknown) => this.fail(err),
       );
     } finally {
