@@ -48,10 +48,12 @@ describe('SQLite server store: pings decided on the appending thread', () => {
     await store.insertMonitor(m);
     return m;
   }
-  /** Lets the worker's replies to the batches so far (which carry its own decisions) arrive. */
+  /**
+   * Lets the worker's replies to the batches so far (which carry its own decisions) arrive: the worker answers
+   * in order, so once a later call is answered, every batch's reply has been compared.
+   */
   const settle = async () => {
     await store.getMonitorById('mon_none');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
   it('answers from the monitor as the API left it: a pause, a new schedule, a new ping token', async () => {
