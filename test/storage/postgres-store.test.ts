@@ -127,6 +127,51 @@ describe('PostgreSQL store specifics', { skip }, () => {
     });
   });
 
+  it("decides a node's pings from the monitor as another node last wrote it (schedule edit, pause, a deleted token)", async () => {
+    await withTwoNodes(async (a, b, project) => {
+      const m = monitorOf(project.id, T0);
+      await a.insertMonitor(m);
+      const [first] = await a.recordPings([successPing(m.pingToken, at(1))], decidePing);
+      assert.deepEqual(first && first.found && [first.state, first.deadline], ['up', at(1 + 3600)]);
+
+      const up = (await b.getMonitorById(m.id))!;
+      assert.ok(await b.updateMonitor({ ...up, schedule: 'every 10 minutes', version: up.version + 1 }, up.version, []));
+      const [second] = await a.recordPings([successPing(m.pingToken, at(2))], decidePing);
+      assert.deepEqual(second && second.found && second.deadline, at(2 + 600), 'the schedule node b set, not the one node a saw first');
+
+      const edited = (await b.getMonitorById(m.id))!;
+      assert.ok(await b.updateMonitor({ ...edited, state: 'paused', pausedUntil: null, deadline: null, version: edited.version + 1 }, edited.version, []));
+      const [third] = await a.recordPings([successPing(m.pingToken, at(3))], decidePing);
+      assert.equal(third && third.found && third.state, 'paused');
+      assert.equal((await b.getMonitorById(m.id))?.lastPingAt?.getTime(), at(3).getTime(), "node a's write kept node b's pause and added its ping");
+
+      assert.ok(await b.deleteMonitor(project.id, m.id));
+      assert.deepEqual(await a.recordPings([successPing(m.pingToken, at(4))], decidePing), [{ found: false }]);
+    });
+  });
+
+  it('never decides from a status whose batch rolled back, even when another node later writes that version', async () => {
+    await withTwoNodes(
+      async (a, b, project) => {
+        const m = monitorOf(project.id, T0);
+        await a.insertMonitor(m);
+        await a.recordPings([successPing(m.pingToken, at(1))], decidePing); // version 1, committed
+        // The next batch decides version 2 (up, pinged at 2 s) and then fails: nothing of it may be remembered.
+        await assert.rejects(a.recordPings([{ ...successPing(m.pingToken, at(2)), userAgent: 'refuse-me' }], decidePing));
+        const stored = (await b.getMonitorById(m.id))!;
+        assert.equal(stored.version, 1);
+        // Node b writes a different version 2: paused.
+        assert.ok(await b.updateMonitor({ ...stored, state: 'paused', pausedUntil: null, deadline: null, version: 2 }, 1, []));
+        const [after] = await a.recordPings([successPing(m.pingToken, at(3))], decidePing);
+        assert.equal(after && after.found && after.state, 'paused', 'decided from the row node b wrote, not the rolled-back status of the same version');
+      },
+      undefined,
+      // A trigger refusing one user agent makes a batch fail after its pings were decided.
+      `CREATE FUNCTION refuse_ping() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.user_agent = 'refuse-me' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+       CREATE TRIGGER refuse_ping BEFORE INSERT ON pings FOR EACH ROW EXECUTE FUNCTION refuse_ping();`,
+    );
+  });
+
   it('holds a repeat within a minute and merges further repeats into it, within one batch', async () => {
     await withTwoNodes(async (store, _, project) => {
       const m = monitorOf(project.id, T0);
@@ -217,13 +262,22 @@ describe('PostgreSQL store specifics', { skip }, () => {
 
 /**
  * Runs `work` against two stores ("nodes", as two server processes) sharing one fresh schema that holds one
- * project, then closes them and drops the schema; `inspect` gets a plain pool on that schema before the drop.
+ * project (after `setupSql`, if given, ran in it), then closes them and drops the schema; `inspect` gets a
+ * plain pool on that schema before the drop.
  */
-async function withTwoNodes(work: (a: PostgresStore, b: PostgresStore, project: Project) => Promise<void>, inspect?: (pool: pg.Pool) => Promise<void>): Promise<void> {
+async function withTwoNodes(work: (a: PostgresStore, b: PostgresStore, project: Project) => Promise<void>, inspect?: (pool: pg.Pool) => Promise<void>, setupSql?: string): Promise<void> {
   const databaseUrl = url ?? '';
   const { schema, drop } = await freshSchema(databaseUrl);
   const [a, b] = await Promise.all([PostgresStore.open({ url: databaseUrl, schema, max: 3 }), PostgresStore.open({ url: databaseUrl, schema, max: 3 })]);
   try {
+    if (setupSql) {
+      const pool = createPool({ url: databaseUrl, schema, max: 1 });
+      try {
+        await pool.query(setupSql);
+      } finally {
+        await pool.end();
+      }
+    }
     const project: Project = { id: newId('prj'), name: 'P', pingKey: newPingKey(), createdAt: T0 };
     await a.createProject(project);
     await work(a, b, project);

@@ -2,6 +2,7 @@
 import type { Monitor, MonitorState } from '../../domain/monitor.js';
 import type { MonitorFilter, Page } from '../store.js';
 import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js';
+import type { KnownMonitors } from './known-monitors.js';
 import { MONITOR_COLUMNS, MONITOR_SELECT, monitorFromRow, monitorValues, openRunsJson, pgText, type MonitorRow } from './rows.js';
 
 const INSERT_MONITOR = `INSERT INTO monitors (${MONITOR_SELECT}) VALUES (${MONITOR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -75,14 +76,29 @@ export async function countMonitorsByState(db: Queryable): Promise<Partial<Recor
  * The monitors of these ping tokens, locked for the rest of the transaction. Locks are taken in id order, so
  * two batches sharing monitors wait for each other instead of deadlocking. NO KEY UPDATE is the lock the
  * status write needs: it excludes other batches and compare-and-set updates, yet lets other transactions
- * insert rows that merely reference the monitor (rules, for instance).
+ * insert rows that merely reference the monitor (rules, for instance). The lock reads only each row's id and
+ * version; the full rows are read (and kept in `known`) only for monitors `known` does not hold at that version.
  */
-export async function lockMonitorsByToken(db: Queryable, tokens: string[]): Promise<Monitor[]> {
-  const rows = await all<MonitorRow>(db, LOCK_BY_TOKEN, [tokens]);
-  return rows.map(monitorFromRow);
+export async function lockMonitorsByToken(db: Queryable, tokens: string[], known: KnownMonitors): Promise<Monitor[]> {
+  const locked = await all<{ id: string; ping_token: string; version: number }>(db, LOCK_BY_TOKEN, [tokens]);
+  const out: Monitor[] = [];
+  const missing: string[] = [];
+  for (const r of locked) {
+    const m = known.get(r.ping_token, r.id, r.version);
+    if (m) out.push(m);
+    else missing.push(r.id);
+  }
+  if (missing.length === 0) return out;
+  for (const row of await all<MonitorRow>(db, LOCKED_BY_ID, [missing])) {
+    const m = monitorFromRow(row);
+    known.remember(m); // read under the lock: the committed row
+    out.push(m);
+  }
+  return out;
 }
 
-const LOCK_BY_TOKEN = prepared('overdue_lock_monitors', `SELECT ${MONITOR_SELECT} FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`);
+const LOCK_BY_TOKEN = prepared('overdue_lock_monitors', 'SELECT id, ping_token, version FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE');
+const LOCKED_BY_ID = prepared('overdue_locked_monitors', `SELECT ${MONITOR_SELECT} FROM monitors WHERE id = ANY($1::text[])`);
 
 /** The status columns a ping changes, with their SQL types, for the multi-row write-back. */
 const STATUS_COLUMNS: [column: string, type: string, value: (m: Monitor) => unknown][] = [

@@ -36,6 +36,7 @@ import * as notifications from './notification-queries.js';
 import * as outbox from './outbox.js';
 import * as pingHistory from './ping-history.js';
 import { clientConfig, createPool, type PoolOptions } from './pool.js';
+import { KnownMonitors } from './known-monitors.js';
 import { recordPings } from './record-pings.js';
 import * as runHistory from './run-history.js';
 import { uniqueOrConflict } from './unique-or-conflict.js';
@@ -45,6 +46,8 @@ export type PostgresOptions = PoolOptions;
 
 export class PostgresStore implements Store {
   readonly capabilities = { backend: 'postgres', shared: true } as const;
+  /** The monitors this node's ping path last saw, reused while their version is unchanged. */
+  private readonly known = new KnownMonitors();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -155,7 +158,7 @@ export class PostgresStore implements Store {
   }
 
   async recordPings(pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
-    return recordPings(this.pool, pings, decide);
+    return recordPings(this.pool, pings, decide, this.known);
   }
 
   async listPings(monitorId: string, limit: number, offset: number): Promise<Page<PingRecord>> {

@@ -13,6 +13,7 @@ import { outputTail } from '../../domain/output-tail.js';
 import { extractPayloadMetrics } from '../../domain/payload-metrics.js';
 import type { PingDecider, PingOutcome } from '../store.js';
 import { inTransaction } from './db.js';
+import type { KnownMonitors } from './known-monitors.js';
 import { lockMonitorsByToken } from './monitor-queries.js';
 import { enqueueAlerts, enqueueFlip, insertFlips, loadRuleChannels } from './outbox.js';
 import { insertMetricPoints, insertPings, type MetricRow } from './ping-history.js';
@@ -30,13 +31,13 @@ interface Decided {
   tail: string | null;
 }
 
-export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: PingDecider): Promise<PingOutcome[]> {
+export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: PingDecider, known: KnownMonitors): Promise<PingOutcome[]> {
   if (pings.length === 0) return [];
-  return inTransaction(pool, async (tx) => {
+  /** Monitor id → its status after the batch, for those whose status changed. */
+  const changedStatus = new Map<string, Monitor>();
+  const outcomes = await inTransaction<PingOutcome[]>(pool, async (tx) => {
     const current = new Map<string, Monitor>();
-    /** Monitor id → its status after the batch, for those whose status changed. */
-    const changedStatus = new Map<string, Monitor>();
-    for (const m of await lockMonitorsByToken(tx, [...new Set(pings.map((p) => p.token))])) current.set(m.pingToken, m);
+    for (const m of await lockMonitorsByToken(tx, [...new Set(pings.map((p) => p.token))], known)) current.set(m.pingToken, m);
 
     const decided: (Decided | null)[] = pings.map((ping) => {
       const monitor = current.get(ping.token);
@@ -68,6 +69,9 @@ export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: Pin
       return { found: true, pingId: pingIds[at] as number, state: d.next.state, deadline: d.next.deadline, notificationsQueued: (queued[at] ?? 0) > 0 };
     });
   });
+  // Committed: these statuses are the rows now (a rolled-back one is never kept; see known-monitors.ts).
+  for (const m of changedStatus.values()) known.remember(m);
+  return outcomes;
 }
 
 function metricPoints(d: Decided, pingId: number): MetricRow[] {
