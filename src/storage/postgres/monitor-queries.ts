@@ -72,32 +72,47 @@ export async function countMonitorsByState(db: Queryable): Promise<Partial<Recor
   return out;
 }
 
+/** The monitors of a ping batch, locked, and which of them have notification rules. */
+export interface LockedMonitors {
+  monitors: Monitor[];
+  /** Ids of the monitors with at least one rule: only their events can queue notifications. */
+  ruled: Set<string>;
+}
+
 /**
  * The monitors of these ping tokens, locked for the rest of the transaction. Locks are taken in id order, so
  * two batches sharing monitors wait for each other instead of deadlocking. NO KEY UPDATE is the lock the
  * status write needs: it excludes other batches and compare-and-set updates, yet lets other transactions
  * insert rows that merely reference the monitor (rules, for instance). The lock reads only each row's id and
- * version; the full rows are read (and kept in `known`) only for monitors `known` does not hold at that version.
+ * version, and whether it has rules (every success ping raises `on_complete`, so without this a batch would
+ * always ask for its rules in a statement of its own); the full rows are read (and kept in `known`) only for
+ * monitors `known` does not hold at that version.
  */
-export async function lockMonitorsByToken(db: Queryable, tokens: string[], known: KnownMonitors): Promise<Monitor[]> {
-  const locked = await all<{ id: string; ping_token: string; version: number }>(db, LOCK_BY_TOKEN, [tokens]);
-  const out: Monitor[] = [];
+export async function lockMonitorsByToken(db: Queryable, tokens: string[], known: KnownMonitors): Promise<LockedMonitors> {
+  const locked = await all<{ id: string; ping_token: string; version: number; has_rules: boolean }>(db, LOCK_BY_TOKEN, [tokens]);
+  const monitors: Monitor[] = [];
+  const ruled = new Set<string>();
   const missing: string[] = [];
   for (const r of locked) {
+    if (r.has_rules) ruled.add(r.id);
     const m = known.get(r.ping_token, r.id, r.version);
-    if (m) out.push(m);
+    if (m) monitors.push(m);
     else missing.push(r.id);
   }
-  if (missing.length === 0) return out;
+  if (missing.length === 0) return { monitors, ruled };
   for (const row of await all<MonitorRow>(db, LOCKED_BY_ID, [missing])) {
     const m = monitorFromRow(row);
     known.remember(m); // read under the lock: the committed row
-    out.push(m);
+    monitors.push(m);
   }
-  return out;
+  return { monitors, ruled };
 }
 
-const LOCK_BY_TOKEN = prepared('overdue_lock_monitors', 'SELECT id, ping_token, version FROM monitors WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE');
+const LOCK_BY_TOKEN = prepared(
+  'overdue_lock_monitors',
+  `SELECT id, ping_token, version, EXISTS (SELECT 1 FROM notification_rules r WHERE r.monitor_id = m.id) AS has_rules
+   FROM monitors m WHERE ping_token = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE OF m`,
+);
 const LOCKED_BY_ID = prepared('overdue_locked_monitors', `SELECT ${MONITOR_SELECT} FROM monitors WHERE id = ANY($1::text[])`);
 
 /** The status columns a ping changes, with their SQL types, for the multi-row write-back. */

@@ -37,7 +37,8 @@ export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: Pin
   const changedStatus = new Map<string, Monitor>();
   const outcomes = await inTransaction<PingOutcome[]>(pool, async (tx) => {
     const current = new Map<string, Monitor>();
-    for (const m of await lockMonitorsByToken(tx, [...new Set(pings.map((p) => p.token))], known)) current.set(m.pingToken, m);
+    const locked = await lockMonitorsByToken(tx, [...new Set(pings.map((p) => p.token))], known);
+    for (const m of locked.monitors) current.set(m.pingToken, m);
 
     const decided: (Decided | null)[] = pings.map((ping) => {
       const monitor = current.get(ping.token);
@@ -60,7 +61,7 @@ export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: Pin
     const pingIds = await insertPings(tx, found.map((d) => ({ monitorId: d.next.id, ping: d.ping, run: pingRunColumns(unpairedCompletion(d.runs)) })), [...changedStatus.values()]);
     await insertMetricPoints(tx, found.flatMap((d, i) => metricPoints(d, pingIds[i] as number)));
     await writeRuns(tx, found.flatMap((d, i) => d.runs.map((change) => ({ monitorId: d.next.id, change, pingId: pingIds[i] as number }))));
-    const queued = await writeOutbox(tx, found, pingIds);
+    const queued = await writeOutbox(tx, found, pingIds, locked.ruled);
 
     let i = 0;
     return decided.map((d): PingOutcome => {
@@ -82,12 +83,13 @@ function metricPoints(d: Decided, pingId: number): MetricRow[] {
 
 /**
  * Stores the batch's flips in one statement, then queues what each ping raised, ping by ping in input order:
- * the once-a-minute batching rule reads the rows queued before. Returns how many were queued per ping.
+ * the once-a-minute batching rule reads the rows queued before. Only monitors with rules (`ruled`) can queue
+ * anything, so a batch raising events for none of them reads no rules. Returns how many were queued per ping.
  */
-async function writeOutbox(tx: pg.PoolClient, found: Decided[], pingIds: number[]): Promise<number[]> {
+async function writeOutbox(tx: pg.PoolClient, found: Decided[], pingIds: number[], ruled: Set<string>): Promise<number[]> {
   const flips = found.flatMap((d) => d.flips.map((flip) => ({ monitorId: d.next.id, flip })));
   const flipIds = await insertFlips(tx, flips);
-  const raising = found.filter((d) => d.flips.length > 0 || d.alerts.length > 0);
+  const raising = found.filter((d) => (d.flips.length > 0 || d.alerts.length > 0) && ruled.has(d.next.id));
   if (raising.length === 0) return found.map(() => 0);
   const rules = await loadRuleChannels(tx, [...new Set(raising.map((d) => d.next.id))]);
   let f = 0;
