@@ -118,7 +118,7 @@ function postgresBackend(databaseUrl: string): Backend {
       return tokens;
     },
     async fresh() {
-      await admin('TRUNCATE monitors CASCADE; INSERT INTO monitors SELECT * FROM monitors_template');
+      await admin('TRUNCATE monitors, pings CASCADE; INSERT INTO monitors SELECT * FROM monitors_template');
       await admin('VACUUM ANALYZE monitors');
       await admin('VACUUM ANALYZE pings');
       await admin('CHECKPOINT').catch(() => undefined); // needs superuser (or pg_checkpoint); a nicety only

@@ -172,6 +172,26 @@ describe('PostgreSQL store specifics', { skip }, () => {
     );
   });
 
+  it('deletes a monitor\'s pings with it, by hand too, and leaves none behind when the deletion races a ping batch', async () => {
+    await withTwoNodes(
+      async (a, b, project) => {
+        const [m1, m2] = [monitorOf(project.id, T0), monitorOf(project.id, T0)];
+        for (const m of [m1, m2]) await a.insertMonitor(m);
+        await a.recordPings([successPing(m1.pingToken, at(1)), successPing(m2.pingToken, at(1))], decidePing);
+        // The batch commits while the deletion waits for its row lock; the deletion then takes the new pings too.
+        const batch = a.recordPings(Array.from({ length: 50 }, (_, i) => successPing(m2.pingToken, at(2 + i))), decidePing);
+        const deleted = b.deleteMonitor(project.id, m2.id);
+        await Promise.all([batch.catch(() => undefined), deleted]);
+        assert.equal(await deleted, true);
+      },
+      async (pool) => {
+        await pool.query('DELETE FROM monitors'); // as an operator might, by hand
+        const { rows } = await pool.query('SELECT count(*)::int AS n FROM pings');
+        assert.equal(rows[0].n, 0, 'no ping outlives its monitor');
+      },
+    );
+  });
+
   it('holds a repeat within a minute and merges further repeats into it, within one batch', async () => {
     await withTwoNodes(async (store, _, project) => {
       const m = monitorOf(project.id, T0);
