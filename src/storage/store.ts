@@ -131,6 +131,11 @@ export interface StoreCapabilities {
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
+  /**
+   * The server's SQLite store only: ping batches whose decisions on the HTTP thread and on the SQLite thread
+   * disagreed (never expected; see worker-store.ts). Exposed at /metrics so such a bug cannot go unnoticed.
+   */
+  readonly divergences?: number;
   close(): Promise<void>;
 
   createProject(project: Project): Promise<void>;

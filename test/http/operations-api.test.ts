@@ -32,6 +32,7 @@ describe('operational endpoints', () => {
     assert.match(r.body, /overdue_pings_received_total\{kind="success",source="healthchecks"\} 1/);
     assert.match(r.body, /overdue_monitors\{state="up"\} 1/);
     assert.match(r.body, /overdue_scheduler_lag_seconds \d/);
+    assert.match(r.body, /overdue_sqlite_decision_divergences_total 0\n/, 'the SQLite store\'s two deciders agreed');
   });
 
   it('serves an OpenAPI document generated from the route schemas, and a docs page', async () => {

@@ -39,7 +39,7 @@ describe('SQLite server store: pings decided on the appending thread', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const divergences = () => (store as unknown as { divergences: number }).divergences;
+  const divergences = () => store.divergences;
   const ping = (token: string, kind: PingInput['kind'], s: number): PingInput => ({ token, kind, exitCode: null, receivedAt: at(s), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
   const record = async (p: PingInput) => (await store.recordPings([p], decidePing))[0]!;
   async function newMonitor(): Promise<Monitor> {

@@ -96,6 +96,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
       '# TYPE overdue_node_role gauge',
       ...metrics.roles.map((r) => `overdue_node_role{role="${r}"} 1`),
     );
+    if (store.divergences !== undefined) {
+      lines.push(
+        '# HELP overdue_sqlite_decision_divergences_total Ping batches the HTTP thread and the SQLite thread decided differently (should stay 0).',
+        '# TYPE overdue_sqlite_decision_divergences_total counter',
+        `overdue_sqlite_decision_divergences_total ${store.divergences}`,
+      );
+    }
     if (scheduler) {
       lines.push(
         '# HELP overdue_scheduler_lag_seconds How late the last scheduler pass handled its most overdue deadline.',
