@@ -11,6 +11,7 @@
  * reuses its number. A migration that rewrites monitor rows must bump their version too.
  */
 import type { Monitor } from '../../domain/monitor.js';
+import { keepNewest } from '../bounded-cache.js';
 
 /** Monitors kept at most; the least recently used goes first. */
 const KNOWN_MAX = 100_000;
@@ -26,12 +27,6 @@ export class KnownMonitors {
 
   /** Keeps a committed state of a monitor (see above). */
   remember(m: Monitor): void {
-    this.byToken.delete(m.pingToken); // re-inserted last: the oldest entry is the one dropped at the cap
-    this.byToken.set(m.pingToken, m);
-    if (this.byToken.size > KNOWN_MAX) this.byToken.delete(this.byToken.keys().next().value as string);
-  }
-
-  get size(): number {
-    return this.byToken.size;
+    keepNewest(this.byToken, m.pingToken, m, KNOWN_MAX);
   }
 }

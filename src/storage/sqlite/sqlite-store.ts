@@ -50,6 +50,7 @@ import type {
   Project,
   Store,
 } from '../store.js';
+import { keepNewest } from '../bounded-cache.js';
 import * as accounts from './accounts.js';
 import { migrate } from './migrate.js';
 import { listMonitors } from './monitor-queries.js';
@@ -648,9 +649,7 @@ export class SqliteStore implements Store {
   }
 
   private cacheRow(monitor: Monitor): void {
-    this.rowCache.set(monitor.pingToken, monitor);
-    // Oldest first out: memory stays bounded with very many monitors.
-    if (this.rowCache.size > ROW_CACHE_MAX) this.rowCache.delete(this.rowCache.keys().next().value as string);
+    keepNewest(this.rowCache, monitor.pingToken, monitor, ROW_CACHE_MAX);
   }
 
   /**

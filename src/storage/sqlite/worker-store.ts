@@ -20,6 +20,7 @@ import { AppError, type ErrorCode } from '../../domain/errors.js';
 import type { Monitor, MonitorState } from '../../domain/monitor.js';
 import type { PingInput } from '../../domain/ping.js';
 import { decidePing } from '../../domain/ping-decision.js';
+import { keepNewest } from '../bounded-cache.js';
 import type { PingOutcome, Store, StoreCapabilities } from '../store.js';
 import { encodeJournaledPing } from './journal-records.js';
 import { PingJournal } from './ping-journal.js';
@@ -166,9 +167,7 @@ export class WorkerSqliteStore {
   }
 
   private remember(monitor: Monitor, ruled: Set<string>): void {
-    this.monitors.delete(monitor.pingToken); // re-inserted last: the oldest entry is the one dropped at the cap
-    this.monitors.set(monitor.pingToken, { monitor, ruled });
-    if (this.monitors.size > DECIDED_MONITORS_MAX) this.monitors.delete(this.monitors.keys().next().value as string);
+    keepNewest(this.monitors, monitor.pingToken, { monitor, ruled }, DECIDED_MONITORS_MAX);
   }
 
   /** The worker's decisions for a batch should be this thread's; if not, start again from the worker's monitors. */
