@@ -195,7 +195,11 @@ export interface Store {
 
   /** Monitors whose deadline is at or before `now`, earliest first. */
   dueMonitors(now: Date, limit: number): Promise<Monitor[]>;
-  /** The earliest stored deadline, or null when no monitor has one. */
+  /**
+   * When the scheduler should look next: never later than the earliest deadline, but possibly earlier when a
+   * ping has since moved a deadline later (the index is only corrected when a pass reaches it, so pings need not
+   * move index entries); exact for what dueMonitors has passed. Null when no monitor has a deadline.
+   */
   nextDeadline(): Promise<Date | null>;
   countMonitorsByState(): Promise<Partial<Record<MonitorState, number>>>;
 

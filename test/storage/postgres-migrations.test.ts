@@ -8,7 +8,7 @@ import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { freshSchema, skipWithoutPostgres, TEST_DATABASE_URL } from '../helpers/postgres.js';
 
 describe('PostgreSQL migrations', { skip: skipWithoutPostgres }, () => {
-  it('5 moves completions without a start onto their pings and gives started runs their start ping\'s id', async () => {
+  it('5 moves completions without a start onto their pings and gives started runs their start ping\'s id; 6 and 7 keep what 5 left working', async () => {
     const schema = await freshSchema();
     const pool = createPool({ url: TEST_DATABASE_URL ?? '', schema: schema.schema, max: 1 });
     try {
@@ -20,9 +20,9 @@ describe('PostgreSQL migrations', { skip: skipWithoutPostgres }, () => {
       const t = (s: number) => new Date(Date.UTC(2026, 0, 5, 10, 0, s));
       await pool.query("INSERT INTO projects VALUES ('prj_a', 'A', 'pk_a', $1)", [t(0)]);
       await pool.query(
-        `INSERT INTO monitors (id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, ping_token, state, version, created_at, updated_at)
-         VALUES ('mon_a', 'prj_a', 'a', 'a', 'job', 'every 1 hour', 'UTC', 60, '[]', 0, '{"alerts":["default"],"events":{"run":false,"complete":false}}', 'mping_a', 'up', 3, $1, $1)`,
-        [t(0)],
+        `INSERT INTO monitors (id, project_id, key, name, type, schedule, timezone, grace_seconds, tags, realert_seconds, notify, ping_token, state, version, created_at, updated_at, deadline)
+         VALUES ('mon_a', 'prj_a', 'a', 'a', 'job', 'every 1 hour', 'UTC', 60, '[]', 0, '{"alerts":["default"],"events":{"run":false,"complete":false}}', 'mping_a', 'up', 3, $1, $1, $2)`,
+        [t(0), t(30)],
       );
       const ping = async (s: number, kind: string, details: string | null = null) =>
         (await pool.query("INSERT INTO pings (monitor_id, received_at, kind, source, method, body_size, details) VALUES ('mon_a', $1, $2, 'native', 'GET', 0, $3) RETURNING id", [t(s), kind, details])).rows[0].id as number;
@@ -44,6 +44,9 @@ describe('PostgreSQL migrations', { skip: skipWithoutPostgres }, () => {
             [heartbeat, 's1', null, t(1), 1.5, 'success', null, heartbeat],
           ],
         );
+        // 7: the scheduler finds the existing deadline through due_at.
+        assert.deepEqual(await store.nextDeadline(), t(30));
+        assert.deepEqual((await store.dueMonitors(t(30), 10)).map((m) => m.id), ['mon_a']);
       } finally {
         await store.close();
       }

@@ -250,15 +250,16 @@ describe('PostgreSQL store specifics', { skip }, () => {
     });
   });
 
-  it('answers "what is due" and the next deadline from the deadline index', async () => {
+  it('answers "what is due" and the next deadline from the due_at index', async () => {
     await withTwoNodes(async () => {}, async (pool) => {
       const client = await pool.connect();
       try {
         // An empty table is cheapest to scan; the question is whether the index can serve the queries at all.
         await client.query('SET enable_seqscan = off');
         const plan = async (sql: string, values: unknown[]) => ((await client.query(`EXPLAIN ${sql}`, values)).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
-        assert.match(await plan('SELECT id FROM monitors WHERE deadline <= $1 ORDER BY deadline, id LIMIT 10', [T0]), /monitors_deadline/);
-        assert.match(await plan('SELECT min(deadline) FROM monitors', []), /monitors_deadline/);
+        assert.match(await plan('SELECT id FROM monitors WHERE due_at <= $1 AND deadline <= $1 ORDER BY deadline, id LIMIT 10', [T0]), /monitors_due/);
+        assert.match(await plan('SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT 10 FOR NO KEY UPDATE SKIP LOCKED', [T0]), /monitors_due/);
+        assert.match(await plan('SELECT min(due_at) FROM monitors', []), /monitors_due/);
       } finally {
         client.release();
       }

@@ -238,6 +238,28 @@ export function storeContract(name: string, factory: () => Promise<{ store: Stor
       assert.deepEqual((await store.dueMonitors(at(30), 1)).map((m) => m.id), [b.id]);
     });
 
+    it('follows a deadline a ping moved later: not due at the old one, due at the new one', async () => {
+      const m = makeMonitor(); // every 1 hour: due (late) at 3600 s
+      await store.insertMonitor(m);
+      assert.deepEqual(m.deadline, at(3600));
+      await store.recordPings([ping(m.pingToken, 'success', 10)], decidePing); // now due at 3610 s
+      const next = await store.nextDeadline();
+      assert.ok(next && next <= at(3610), 'the next deadline is never later than the earliest one');
+      assert.deepEqual(await store.dueMonitors(at(3605), 10), []);
+      assert.deepEqual(await store.nextDeadline(), at(3610), 'exact once the scheduler has passed the old deadline');
+      assert.deepEqual((await store.dueMonitors(at(3610), 10)).map((d) => d.id), [m.id]);
+    });
+
+    it('follows a deadline a ping set where there was none', async () => {
+      const m = makeMonitor({ state: 'down', downReason: 'missed', deadline: null });
+      await store.insertMonitor(m);
+      assert.equal(await store.nextDeadline(), null);
+      await store.recordPings([ping(m.pingToken, 'success', 10)], decidePing); // recovers: due at 3610 s
+      assert.deepEqual(await store.nextDeadline(), at(3610));
+      assert.deepEqual(await store.dueMonitors(at(3609), 10), []);
+      assert.deepEqual((await store.dueMonitors(at(3610), 10)).map((d) => d.id), [m.id]);
+    });
+
     it('deletes a monitor with its pings and flips', async () => {
       const m = makeMonitor();
       await store.insertMonitor(m);

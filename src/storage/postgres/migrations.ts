@@ -1,7 +1,7 @@
 /**
  * Numbered schema migrations for PostgreSQL, applied in order at start-up (migrate.ts). Never edit a shipped
  * one. The numbers follow the SQLite backend's so the two schemas are easy to compare; 6 is PostgreSQL's own
- * (a trigger instead of the pings foreign key), so the next migration both share is 7.
+ * (a trigger instead of the pings foreign key), and 7 (due_at) is shared again.
  *
  * Conventions: instants are `timestamptz` (microsecond precision, so JavaScript's milliseconds round-trip
  * exactly); what SQLite keeps as JSON text is `jsonb`; identifiers and keys are `COLLATE "C"` so they sort
@@ -263,6 +263,22 @@ export const migrations: { version: number; name: string; sql: string }[] = [
         RETURN OLD;
       END $$;
       CREATE TRIGGER monitors_delete_pings AFTER DELETE ON monitors FOR EACH ROW EXECUTE FUNCTION delete_monitor_pings();
+    `,
+  },
+  {
+    version: 7,
+    name: 'scheduler index on due_at',
+    sql: `
+      -- The scheduler's index moves from deadline to due_at, which is never later than the deadline: whole-row
+      -- writes set it to the deadline, a ping's status write only lowers it, and the scheduler raises a stale
+      -- one when it reaches it. The usual ping moves the deadline later, so its status write now changes no
+      -- indexed column and is a HOT update: with deadline indexed, each one added an entry to all five of the
+      -- table's indexes (store level, batches of 100, two in flight: PostgreSQL CPU per ping 112-115 -> 74-76 us,
+      -- pings/s +18-21 %).
+      ALTER TABLE monitors ADD COLUMN due_at timestamptz;
+      UPDATE monitors SET due_at = deadline;
+      DROP INDEX monitors_deadline;
+      CREATE INDEX monitors_due ON monitors(due_at) WHERE due_at IS NOT NULL;
     `,
   },
 ];

@@ -5,11 +5,18 @@ import { all, epochSeconds, first, prepared, run, type Queryable } from './db.js
 import type { KnownMonitors } from './known-monitors.js';
 import { MONITOR_COLUMNS, MONITOR_SELECT, monitorFromRow, monitorValues, openRunsJson, pgText, type MonitorRow } from './rows.js';
 
-const INSERT_MONITOR = `INSERT INTO monitors (${MONITOR_SELECT}) VALUES (${MONITOR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+/*
+ * due_at, the scheduler's index (migration 7), is never later than the deadline: a whole-row write sets it to
+ * the deadline, a ping's status write only lowers it (so the usual ping, which moves the deadline later, changes
+ * no indexed column and is a HOT update), and dueMonitors raises a stale one when the scheduler reaches it.
+ */
+const DEADLINE_PARAM = MONITOR_COLUMNS.indexOf('deadline') + 1;
+const INSERT_MONITOR = `INSERT INTO monitors (${MONITOR_SELECT}, due_at) VALUES (${MONITOR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}, $${DEADLINE_PARAM})`;
 /** Every column but the identity (id, project, creation time). */
 const UPDATABLE = MONITOR_COLUMNS.flatMap((c, i) => (c === 'id' || c === 'project_id' || c === 'created_at' ? [] : [{ column: c, index: i }]));
 /** $1 the id, then the updatable columns, then the expected version. */
-const UPDATE_MONITOR = `UPDATE monitors SET ${UPDATABLE.map(({ column }, i) => `${column} = $${i + 2}`).join(', ')}
+const UPDATE_MONITOR = `UPDATE monitors SET ${UPDATABLE.map(({ column }, i) => `${column} = $${i + 2}`).join(', ')},
+  due_at = $${UPDATABLE.findIndex(({ column }) => column === 'deadline') + 2}
   WHERE id = $1 AND version = $${UPDATABLE.length + 2}`;
 
 export async function insertMonitor(db: Queryable, m: Monitor): Promise<void> {
@@ -57,13 +64,25 @@ export async function deleteMonitor(db: Queryable, projectId: string, id: string
   return (await run(db, 'DELETE FROM monitors WHERE project_id = $1 AND id = $2', [projectId, id])) === 1;
 }
 
+/**
+ * First raises the due_at the scheduler has reached but the deadline has not (a ping moved it later, or away).
+ * A row a ping batch holds is skipped rather than waited for: that batch leaves it due no later than it was,
+ * so a later pass takes it.
+ */
 export async function dueMonitors(db: Queryable, now: Date, limit: number): Promise<Monitor[]> {
-  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE deadline <= $1 ORDER BY deadline, id LIMIT $2`, [now, limit]);
+  await run(
+    db,
+    `UPDATE monitors m SET due_at = m.deadline
+     FROM (SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED) s
+     WHERE m.id = s.id`,
+    [now, limit],
+  );
+  const rows = await all<MonitorRow>(db, `SELECT ${MONITOR_SELECT} FROM monitors WHERE due_at <= $1 AND deadline <= $1 ORDER BY deadline, id LIMIT $2`, [now, limit]);
   return rows.map(monitorFromRow);
 }
 
 export async function nextDeadline(db: Queryable): Promise<Date | null> {
-  return (await first<{ at: Date | null }>(db, 'SELECT min(deadline) AS at FROM monitors'))?.at ?? null;
+  return (await first<{ at: Date | null }>(db, 'SELECT min(due_at) AS at FROM monitors'))?.at ?? null;
 }
 
 export async function countMonitorsByState(db: Queryable): Promise<Partial<Record<MonitorState, number>>> {
@@ -144,7 +163,8 @@ const isInstant = (type: string) => type === 'timestamptz';
  * that inserts the pings: one statement instead of two per batch).
  */
 export function statusWriteSql(first: number): string {
-  return `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c, type]) => (isInstant(type) ? `${c} = to_timestamp(u.${c})` : `${c} = u.${c}`)).join(', ')}
+  return `UPDATE monitors m SET ${STATUS_COLUMNS.map(([c, type]) => (isInstant(type) ? `${c} = to_timestamp(u.${c})` : `${c} = u.${c}`)).join(', ')},
+     due_at = CASE WHEN u.deadline IS NOT NULL AND (m.due_at IS NULL OR to_timestamp(u.deadline) < m.due_at) THEN to_timestamp(u.deadline) ELSE m.due_at END
    FROM unnest($${first}::text[], ${STATUS_COLUMNS.map(([, type], i) => `$${first + i + 1}::${isInstant(type) ? 'float8' : type}[]`).join(', ')}) AS u(id, ${STATUS_COLUMNS.map(([c]) => c).join(', ')})
    WHERE m.id = u.id`;
 }

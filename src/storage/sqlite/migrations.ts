@@ -229,4 +229,19 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  // 6 is PostgreSQL's own (postgres/migrations.ts); the numbers stay aligned.
+  {
+    version: 7,
+    name: 'scheduler index on due_at',
+    sql: `
+      -- The scheduler's index moves from deadline to due_at, which is never later than the deadline: whole-row
+      -- writes set it to the deadline, a status write-back only lowers it, and the scheduler raises a stale one
+      -- when it reaches it (statements.ts). The usual ping moves the deadline later, so writing its status back
+      -- no longer moves an index entry.
+      ALTER TABLE monitors ADD COLUMN due_at INTEGER;
+      UPDATE monitors SET due_at = deadline;
+      DROP INDEX monitors_deadline;
+      CREATE INDEX monitors_due ON monitors(due_at) WHERE due_at IS NOT NULL;
+    `,
+  },
 ];

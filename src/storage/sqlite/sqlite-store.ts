@@ -889,14 +889,17 @@ export class SqliteStore implements Store {
   async dueMonitors(now: Date, limit: number): Promise<Monitor[]> {
     return this.settled(() => {
       this.flush();
-      return (this.stmt.due.all(now.getTime(), limit) as MonitorRow[]).map(monitorFromRow);
+      const at = { now: now.getTime(), limit };
+      // Derived data (a lost refresh is redone): no sync of its own.
+      this.relaxed(() => this.stmt.refreshDue.run(at));
+      return (this.stmt.due.all(at) as MonitorRow[]).map(monitorFromRow);
     });
   }
 
   async nextDeadline(): Promise<Date | null> {
     return this.settled(() => {
       this.flush();
-      const v = this.stmt.nextDeadline.get() as number | null;
+      const v = this.stmt.nextDue.get() as number | null;
       return v === null ? null : new Date(v);
     });
   }

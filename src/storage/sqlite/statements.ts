@@ -13,6 +13,12 @@ const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
   .filter((c) => c !== 'id' && c !== 'project_id' && c !== 'created_at')
   .map((c) => `${c} = @${c}`)
   .join(', ');
+/**
+ * due_at, the scheduler's index (migration 7): never later than the deadline. A whole-row write sets it to the
+ * deadline; a ping's status write only lowers it, so the usual ping, which moves the deadline later, leaves the
+ * index alone, and the scheduler raises a stale due_at when it reaches it (refreshDue).
+ */
+export const LOWERED_DUE_AT = 'CASE WHEN @deadline IS NOT NULL AND (due_at IS NULL OR @deadline < due_at) THEN @deadline ELSE due_at END';
 
 export type Statements = ReturnType<typeof prepareStatements>;
 
@@ -30,13 +36,13 @@ export function prepareStatements(db: Database) {
     listKeys: db.prepare('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id'),
     deleteKey: db.prepare('DELETE FROM api_keys WHERE project_id = ? AND id = ?'),
     countWriteKeys: db.prepare('SELECT count(*) FROM api_keys WHERE project_id = ? AND read_only = 0').pluck(),
-    insertMonitor: db.prepare(`INSERT INTO monitors (${MONITOR_COLUMNS}) VALUES (${MONITOR_PARAMS})`),
+    insertMonitor: db.prepare(`INSERT INTO monitors (${MONITOR_COLUMNS}, due_at) VALUES (${MONITOR_PARAMS}, @deadline)`),
     getMonitor: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE project_id = ? AND id = ?`),
     getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
     monitorByToken: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ping_token = ?`),
     monitorBySlug: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE key = ? AND project_id = (SELECT id FROM projects WHERE ping_key = ?)`),
-    updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES} WHERE id = @id AND version = @expected_version`),
-    updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, status_ping_id = @status_ping_id WHERE id = @id`),
+    updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES}, due_at = @deadline WHERE id = @id AND version = @expected_version`),
+    updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, due_at = ${LOWERED_DUE_AT}, status_ping_id = @status_ping_id WHERE id = @id`),
     unreplayed: db.prepare(
       'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
     ),
@@ -79,8 +85,12 @@ export function prepareStatements(db: Database) {
     insertMetric: db.prepare('INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value) VALUES (?, ?, ?, ?, ?)'),
     listFlips: db.prepare('SELECT id, at, from_state, to_state, reason, kind FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
     countFlips: db.prepare('SELECT count(*) FROM flips WHERE monitor_id = ?').pluck(),
-    due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`),
-    nextDeadline: db.prepare('SELECT min(deadline) FROM monitors WHERE deadline IS NOT NULL').pluck(),
+    // A due_at the scheduler has reached but the deadline has not (a ping moved it later, or away): raised to it.
+    refreshDue: db.prepare(
+      'UPDATE monitors SET due_at = deadline WHERE id IN (SELECT id FROM monitors WHERE due_at <= @now AND (deadline IS NULL OR deadline > @now) ORDER BY due_at LIMIT @limit)',
+    ),
+    due: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE due_at <= @now AND deadline <= @now ORDER BY deadline, id LIMIT @limit`),
+    nextDue: db.prepare('SELECT min(due_at) FROM monitors WHERE due_at IS NOT NULL').pluck(),
     stateCounts: db.prepare('SELECT state, count(*) AS n FROM monitors GROUP BY state'),
     insertChannel: db.prepare(
       'INSERT INTO channels (id, project_id, name, kind, config, created_at, updated_at) VALUES (@id, @project_id, @name, @kind, @config, @created_at, @updated_at)',
