@@ -108,4 +108,22 @@ describe('SQLite server store: pings decided on the appending thread', () => {
       assert.deepEqual(stored.lastPingAt, at(20));
     }
   });
+
+  it('holds every monitor before its first ping after a restart, with the status the journal left', async () => {
+    const a = await newMonitor();
+    const b = await newMonitor();
+    await record(ping(a.pingToken, 'success', 10));
+    await store.close();
+    const reopened = (await WorkerSqliteStore.open({ path: join(dir, 'overdue.db') })) as unknown as WorkerSqliteStore;
+    store = reopened as unknown as Store;
+    await reopened.warmed;
+    const first = await record(ping(a.pingToken, 'success', 20));
+    assert.equal(first.found && first.state, 'up');
+    assert.deepEqual(first.found && first.deadline, at(20 + 3600));
+    assert.equal((await record(ping(b.pingToken, 'start', 30))).found, true);
+    assert.equal(reopened.monitorsFetched, 0, 'no batch waited for the worker to fetch a monitor');
+    await settle();
+    assert.equal(divergences(), 0);
+    assert.equal((await store.getMonitorById(b.id))?.state, 'running');
+  });
 });

@@ -112,7 +112,7 @@ export interface JournalInfo {
 export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
   'createProject', 'getProject', 'getProjectByPingKey', 'listProjects', 'countProjects', 'createApiKey', 'findApiKeyByHash', 'listApiKeys', 'deleteApiKey',
   'insertMonitor', 'getMonitorBySlug', 'createChannel', 'getChannel', 'listChannels', 'updateChannel', 'listLists', 'getList', 'listRules',
-  'journalInfo', 'recordPings', 'acceptFrames', 'monitorsByToken',
+  'journalInfo', 'recordPings', 'acceptFrames', 'monitorsByToken', 'monitorsAfter',
 ]);
 
 /** A journaled ping whose rows are not yet in SQLite; `write` is null for an unknown token (nothing to write). */
@@ -580,6 +580,15 @@ export class SqliteStore implements Store {
    * The monitors of these ping tokens with every ping accepted so far decided (null for an unknown token), for
    * the appending thread, which then decides their next pings itself (see worker-store.ts).
    */
+  /**
+   * monitorsByToken for up to `limit` monitors by id after `afterId`, for the appending thread to hold before
+   * their first pings arrive (see worker-store.ts).
+   */
+  async monitorsAfter(afterId: string, limit: number): Promise<{ monitor: Monitor; ruled: string[] }[]> {
+    const tokens = this.stmt.pingTokensAfter.all(afterId, limit) as string[];
+    return (await this.monitorsByToken(tokens)).filter((entry) => entry !== null);
+  }
+
   async monitorsByToken(tokens: string[]): Promise<({ monitor: Monitor; ruled: string[] } | null)[]> {
     this.usable();
     return tokens.map((t) => {
