@@ -109,6 +109,18 @@ describe('SQLite server store: pings decided on the appending thread', () => {
     }
   });
 
+  it('decides a ping sent while a pause is on its way to the worker from the paused monitor', async () => {
+    const m = await newMonitor();
+    await record(ping(m.pingToken, 'success', 1));
+    const up = (await store.getMonitorById(m.id))!;
+    const pausing = store.updateMonitor({ ...up, state: 'paused', pausedUntil: null, deadline: null, version: up.version + 1 }, up.version, []);
+    const during = record(ping(m.pingToken, 'success', 2)); // held at the gate until the pause is sent
+    assert.ok(await pausing);
+    assert.equal((await during).found && (await during as { state: string }).state, 'paused');
+    await settle();
+    assert.equal(divergences(), 0);
+  });
+
   it('holds every monitor before its first ping after a restart, with the status the journal left', async () => {
     const a = await newMonitor();
     const b = await newMonitor();

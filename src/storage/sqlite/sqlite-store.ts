@@ -115,6 +115,16 @@ export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
   'journalInfo', 'recordPings', 'acceptFrames', 'monitorsByToken', 'monitorsAfter',
 ]);
 
+/**
+ * Store calls that may change what a ping decision depends on (a monitor's row, its rules, lists or channels:
+ * they bump decisionGeneration). The thread deciding pings from monitors it holds lets no ping through until
+ * such a call is answered, with the new generation: a ping sent meanwhile would be decided there from the old
+ * monitor and here from the changed one. A method that calls forgetMonitors or settledRules belongs here.
+ */
+export const DECISION_METHODS: ReadonlySet<string> = new Set([
+  'updateMonitor', 'deleteMonitor', 'deleteChannel', 'createList', 'updateList', 'deleteList', 'setNotifyRules', 'createRule', 'deleteRule',
+]);
+
 /** A journaled ping whose rows are not yet in SQLite; `write` is null for an unknown token (nothing to write). */
 interface PendingPing {
   /** The journal LSN after its frame: applied once the projection stores a position at or past it. */
@@ -651,7 +661,7 @@ export class SqliteStore implements Store {
     return monitor;
   }
 
-  /** A monitor row is about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs. */
+  /** A monitor row is about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs (see DECISION_METHODS). */
   private forgetMonitors(): void {
     this.rowCache.clear();
     this.generation++;
@@ -718,7 +728,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** `settled`, for a call that may change which channels a rule reaches: the remembered ones are forgotten after it. */
+  /** `settled`, for a call that may change which channels a rule reaches: the remembered ones are forgotten after it (see DECISION_METHODS). */
   private async settledRules<T>(fn: () => T): Promise<T> {
     return this.settled(() => {
       try {

@@ -25,7 +25,7 @@ import type { PingOutcome, Store, StoreCapabilities } from '../store.js';
 import { encodeJournaledPing } from './journal-records.js';
 import { PingJournal } from './ping-journal.js';
 import { raisesRuled } from './outbox.js';
-import { decideOne, UNSETTLED_METHODS, type JournalInfo, type SqliteOptions } from './sqlite-store.js';
+import { decideOne, DECISION_METHODS, UNSETTLED_METHODS, type JournalInfo, type SqliteOptions } from './sqlite-store.js';
 import type { StoreCall, StoreReply } from './store-worker.js';
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -217,7 +217,10 @@ export class WorkerSqliteStore {
       while (this.preparing > 0) await new Promise<void>((resolve) => this.preparedWaiters.push(resolve));
       while (journal.busy) await journal.idle();
       this.usable();
-      return this.call(method, args); // sent now, before any ping held back at the gate
+      // Sent now, before any ping held back at the gate; a call that may change decisions keeps the gate closed
+      // until its answer (and the worker's new generation) is in.
+      if (DECISION_METHODS.has(method)) return await this.call(method, args);
+      return this.call(method, args);
     } finally {
       if (--this.exclusive === 0) for (const w of this.gateWaiters.splice(0)) w();
     }
