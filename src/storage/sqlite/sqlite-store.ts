@@ -117,9 +117,9 @@ export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
 
 /**
  * Store calls that may change what a ping decision depends on (a monitor's row, its rules, lists or channels:
- * they bump decisionGeneration). The thread deciding pings from monitors it holds lets no ping through until
- * such a call is answered, with the new generation: a ping sent meanwhile would be decided there from the old
- * monitor and here from the changed one. A method that calls forgetMonitors or settledRules belongs here.
+ * they bump decisionGeneration or report the monitors they changed, see takeForgotten). The thread deciding pings from monitors it holds lets no ping through until
+ * such a call is answered, with what it changed: a ping sent meanwhile would be decided there from the old
+ * monitor and here from the changed one. A method that calls forgetMonitors, forgetMonitor or settledRules belongs here.
  */
 export const DECISION_METHODS: ReadonlySet<string> = new Set([
   'updateMonitor', 'deleteMonitor', 'deleteChannel', 'createList', 'updateList', 'deleteList', 'setNotifyRules', 'createRule', 'deleteRule',
@@ -198,6 +198,8 @@ export class SqliteStore implements Store {
   private readonly rowCache = new Map<string, Monitor>();
   /** See decisionGeneration. */
   private generation = 0;
+  /** See takeForgotten. */
+  private forgotten: string[] = [];
   private readonly flushTimer: NodeJS.Timeout;
   private readonly journalMode: 'off' | 'own' | 'external';
   /** The journal this store appends to itself ('own'). */
@@ -512,7 +514,7 @@ export class SqliteStore implements Store {
     return this.settled(() => {
       this.flush();
       return this.db.transaction(() => {
-        this.forgetMonitors();
+        this.forgetMonitor(m);
         const changed = uniqueOrConflict(() => this.stmt.updateMonitor.run({ ...monitorToRow(m), expected_version: expectedVersion })).changes;
         if (changed !== 1) return false;
         outbox.writeFlips(this.stmt, m, flips);
@@ -608,9 +610,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Changes whenever something a ping decision depends on may have changed other than through pings (a
-   * monitor's row, its rules, lists or channels): a thread that decides pings from monitors it was given
-   * forgets them when it sees a new value.
+   * Changes whenever something a ping decision depends on may have changed for many monitors at once (rules,
+   * lists, channels, a deletion): a thread that decides pings from monitors it was given forgets them all when
+   * it sees a new value. A change to one monitor's row is reported by takeForgotten instead.
    */
   get decisionGeneration(): number {
     return this.generation;
@@ -661,10 +663,30 @@ export class SqliteStore implements Store {
     return monitor;
   }
 
-  /** A monitor row is about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs (see DECISION_METHODS). */
+  /** Monitor rows are about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs (see DECISION_METHODS). */
   private forgetMonitors(): void {
     this.rowCache.clear();
     this.generation++;
+  }
+
+  /**
+   * One monitor's row is about to be written other than by pings (an edit, a pause, a scheduler transition):
+   * its parsed row goes, under its old token and its new one, and deciders elsewhere forget those tokens
+   * (takeForgotten). Forgetting every monitor instead made each scheduler transition cost the next ping of every
+   * other monitor a fetch.
+   */
+  private forgetMonitor(m: Monitor): void {
+    const old = this.stmt.pingTokenOf.get(m.id) as string | undefined;
+    for (const token of old === undefined || old === m.pingToken ? [m.pingToken] : [old, m.pingToken]) {
+      this.rowCache.delete(token);
+      this.forgotten.push(token);
+    }
+  }
+
+  /** The ping tokens of the monitors changed other than by pings since the last call (see forgetMonitor), or null. */
+  takeForgotten(): string[] | null {
+    if (this.forgotten.length === 0) return null;
+    return this.forgotten.splice(0);
   }
 
   private cacheRow(monitor: Monitor): void {

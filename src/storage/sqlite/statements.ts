@@ -41,6 +41,7 @@ export function prepareStatements(db: Database) {
     getMonitorById: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE id = ?`),
     monitorByToken: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE ping_token = ?`),
     pingTokensAfter: db.prepare('SELECT ping_token FROM monitors WHERE id > ? ORDER BY id LIMIT ?').pluck(),
+    pingTokenOf: db.prepare('SELECT ping_token FROM monitors WHERE id = ?').pluck(),
     monitorBySlug: db.prepare(`SELECT ${MONITOR_COLUMNS} FROM monitors WHERE key = ? AND project_id = (SELECT id FROM projects WHERE ping_key = ?)`),
     updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES}, due_at = @deadline WHERE id = @id AND version = @expected_version`),
     updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, due_at = ${LOWERED_DUE_AT}, status_ping_id = @status_ping_id WHERE id = @id`),

@@ -32,6 +32,8 @@ export type StoreReply = Answer & {
   applied?: number;
   /** The store's decisionGeneration after the call. */
   generation: number;
+  /** Ping tokens of monitors changed other than by pings since the last reply (the store's takeForgotten). */
+  forget?: string[];
 };
 
 const options = workerData as SqliteOptions;
@@ -44,7 +46,8 @@ port.on('message', (call: StoreCall) => {
   void answer(call.id, call.method!, call.args!).then((reply) => {
     const applied = store.takeAppliedProgress();
     const generation = store.decisionGeneration;
-    port.postMessage(applied === null ? { ...reply, generation } : { ...reply, applied, generation });
+    const forget = store.takeForgotten();
+    port.postMessage({ ...reply, generation, ...(applied === null ? {} : { applied }), ...(forget === null ? {} : { forget }) });
   });
 });
 
