@@ -61,6 +61,42 @@ if (url) {
 describe('PostgreSQL store specifics', { skip }, () => {
   const databaseUrl = url ?? '';
 
+  it('waits for a ping batch\'s lock to correct a stale due_at, instead of leaving it for the scheduler to poll', async () => {
+    const { schema, drop } = await freshSchema(databaseUrl);
+    const store = await PostgresStore.open({ url: databaseUrl, schema });
+    const pool = createPool({ url: databaseUrl, schema, max: 1 });
+    try {
+      const project: Project = { id: newId('prj'), name: 'P', pingKey: newPingKey(), createdAt: T0 };
+      await store.createProject(project);
+      const m = monitorOf(project.id, T0); // due (late) at T0 + 1 h
+      await store.insertMonitor(m);
+      const later = new Date(T0.getTime() + 10_000);
+      await store.recordPings([successPing(m.pingToken, later)], decidePing); // due at T0 + 1 h + 10 s; due_at stays
+      const oldDeadline = new Date(T0.getTime() + 3_600_000);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT 1 FROM monitors WHERE id = $1 FOR NO KEY UPDATE', [m.id]); // as a ping batch holds it
+        let passed = false;
+        const pass = store.dueMonitors(new Date(oldDeadline.getTime() + 5_000), 10).then((due) => {
+          passed = true;
+          return due;
+        });
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(passed, false, 'the pass waits for the lock');
+        await client.query('COMMIT');
+        assert.deepEqual(await pass, []);
+      } finally {
+        client.release();
+      }
+      assert.deepEqual(await store.nextDeadline(), new Date(later.getTime() + 3_600_000), 'the stale due_at was corrected');
+    } finally {
+      await pool.end();
+      await store.close();
+      await drop();
+    }
+  });
+
   it('migrates a fresh schema once when two nodes start at the same time', async () => {
     const { schema, drop } = await freshSchema(databaseUrl);
     try {
@@ -258,7 +294,7 @@ describe('PostgreSQL store specifics', { skip }, () => {
         await client.query('SET enable_seqscan = off');
         const plan = async (sql: string, values: unknown[]) => ((await client.query(`EXPLAIN ${sql}`, values)).rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
         assert.match(await plan('SELECT id FROM monitors WHERE due_at <= $1 AND deadline <= $1 ORDER BY deadline, id LIMIT 10', [T0]), /monitors_due/);
-        assert.match(await plan('SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT 10 FOR NO KEY UPDATE SKIP LOCKED', [T0]), /monitors_due/);
+        assert.match(await plan('SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT 10', [T0]), /monitors_due/);
         assert.match(await plan('SELECT min(due_at) FROM monitors', []), /monitors_due/);
       } finally {
         client.release();

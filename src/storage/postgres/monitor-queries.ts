@@ -66,14 +66,17 @@ export async function deleteMonitor(db: Queryable, projectId: string, id: string
 
 /**
  * First raises the due_at the scheduler has reached but the deadline has not (a ping moved it later, or away).
- * A row a ping batch holds is skipped rather than waited for: that batch leaves it due no later than it was,
- * so a later pass takes it.
+ * Rows are locked in id order, as ping batches lock theirs, so waiting for a batch cannot deadlock; skipping
+ * locked rows instead would leave their due_at in the past, and the scheduler polling for them meanwhile. (The
+ * candidates come from the due_at index as an array, so the lock reads them by primary key, whatever the plan.)
  */
 export async function dueMonitors(db: Queryable, now: Date, limit: number): Promise<Monitor[]> {
   await run(
     db,
     `UPDATE monitors m SET due_at = m.deadline
-     FROM (SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED) s
+     FROM (SELECT l.id FROM monitors l
+           WHERE l.id = ANY (ARRAY (SELECT id FROM monitors WHERE due_at <= $1 AND (deadline IS NULL OR deadline > $1) ORDER BY due_at LIMIT $2))
+           ORDER BY l.id FOR NO KEY UPDATE OF l) s
      WHERE m.id = s.id`,
     [now, limit],
   );
