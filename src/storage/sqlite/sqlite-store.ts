@@ -117,9 +117,10 @@ export const UNSETTLED_METHODS: ReadonlySet<string> = new Set([
 
 /**
  * Store calls that may change what a ping decision depends on (a monitor's row, its rules, lists or channels:
- * they bump decisionGeneration or report the monitors they changed, see takeForgotten). The thread deciding pings from monitors it holds lets no ping through until
- * such a call is answered, with what it changed: a ping sent meanwhile would be decided there from the old
- * monitor and here from the changed one. A method that calls forgetMonitors, forgetMonitor or settledRules belongs here.
+ * they bump decisionGeneration or report the monitors they changed, see takeForgotten). The thread deciding
+ * pings from monitors it holds lets no ping through until such a call is answered, with what it changed: a ping
+ * sent meanwhile would be decided there from the old monitor and here from the changed one. A method that calls
+ * forgetMonitors, forgetMonitor or settledRules belongs here.
  */
 export const DECISION_METHODS: ReadonlySet<string> = new Set([
   'updateMonitor', 'deleteMonitor', 'deleteChannel', 'createList', 'updateList', 'deleteList', 'setNotifyRules', 'createRule', 'deleteRule',
@@ -592,6 +593,14 @@ export class SqliteStore implements Store {
    * The monitors of these ping tokens with every ping accepted so far decided (null for an unknown token), for
    * the appending thread, which then decides their next pings itself (see worker-store.ts).
    */
+  async monitorsByToken(tokens: string[]): Promise<({ monitor: Monitor; ruled: string[] } | null)[]> {
+    this.usable();
+    return tokens.map((t) => {
+      const monitor = this.lookup(t);
+      return monitor && { monitor, ruled: outbox.ruledEvents(this.stmt, monitor.id) };
+    });
+  }
+
   /**
    * monitorsByToken for up to `limit` monitors by id after `afterId`, for the appending thread to hold before
    * their first pings arrive (see worker-store.ts).
@@ -599,14 +608,6 @@ export class SqliteStore implements Store {
   async monitorsAfter(afterId: string, limit: number): Promise<{ monitor: Monitor; ruled: string[] }[]> {
     const tokens = this.stmt.pingTokensAfter.all(afterId, limit) as string[];
     return (await this.monitorsByToken(tokens)).filter((entry) => entry !== null);
-  }
-
-  async monitorsByToken(tokens: string[]): Promise<({ monitor: Monitor; ruled: string[] } | null)[]> {
-    this.usable();
-    return tokens.map((t) => {
-      const monitor = this.lookup(t);
-      return monitor && { monitor, ruled: outbox.ruledEvents(this.stmt, monitor.id) };
-    });
   }
 
   /**
@@ -663,7 +664,10 @@ export class SqliteStore implements Store {
     return monitor;
   }
 
-  /** Monitor rows are about to be written other than by pings: parsed rows go, and deciders elsewhere forget theirs (see DECISION_METHODS). */
+  /**
+   * Monitor rows are about to be written other than by pings: parsed rows go, and deciders elsewhere forget
+   * theirs (see DECISION_METHODS).
+   */
   private forgetMonitors(): void {
     this.rowCache.clear();
     this.generation++;
@@ -750,7 +754,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** `settled`, for a call that may change which channels a rule reaches: the remembered ones are forgotten after it (see DECISION_METHODS). */
+  /**
+   * `settled`, for a call that may change which channels a rule reaches: the remembered ones are forgotten after
+   * it (see DECISION_METHODS).
+   */
   private async settledRules<T>(fn: () => T): Promise<T> {
     return this.settled(() => {
       try {

@@ -12,8 +12,9 @@
  * flight is durable (new pings wait meanwhile), so the worker, handling messages in order, applies every
  * acknowledged ping before it — and none that is not durable. A call that changes a monitor other than by
  * pings names it in its reply, and one that changes rules (or deletes) bumps the worker's decision generation;
- * this thread forgets that monitor, or all of them, before it lets pings through again. Deciding here saves each batch a trip through the worker's queue (measured at 50 connections, seven
- * alternating pairs: p99 lower in every pair, median 36 → 31 ms; pings/s within the noise, median +16 %).
+ * this thread forgets that monitor, or all of them, before it lets pings through again. Deciding here saves
+ * each batch a trip through the worker's queue (measured at 50 connections, seven alternating pairs: p99 lower
+ * in every pair, median 36 → 31 ms; pings/s within the noise, median +16 %).
  */
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
@@ -29,6 +30,8 @@ import { decideOne, DECISION_METHODS, UNSETTLED_METHODS, type JournalInfo, type 
 import type { StoreCall, StoreReply } from './store-worker.js';
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+/** A monitor as the worker sends it for deciding pings here (monitorsByToken, monitorsAfter). */
+type FetchedMonitor = { monitor: Monitor; ruled: string[] };
 
 /** How soon the worker hears that appends became durable when no other message tells it first. */
 const DURABLE_NOTICE_MS = 2;
@@ -158,14 +161,13 @@ export class WorkerSqliteStore {
    * Fetches the monitors, a page at a time, before their first pings: a batch with a monitor this thread does
    * not hold waits for a trip through the worker's queue, behind whatever the worker is writing. After a
    * restart that was every monitor's first ping; in the HTTP benchmark, whose first seconds still ping monitors
-   * not seen yet, waiting 12 s instead of 2 s before measuring gave 21–33 % more pings/s. Same rule as
-   * loadMonitors: a monitor held meanwhile is newer than the page.
+   * not seen yet, waiting 12 s instead of 2 s before measuring gave 21–33 % more pings/s.
    */
   private async warm(): Promise<void> {
     let after = '';
     while (this.monitors.size < WARM_MAX && !this.closing && !this.exited) {
-      const page = (await this.call('monitorsAfter', [after, WARM_PAGE])) as { monitor: Monitor; ruled: string[] }[];
-      for (const { monitor, ruled } of page) if (!this.monitors.has(monitor.pingToken)) this.remember(monitor, new Set(ruled));
+      const page = (await this.call('monitorsAfter', [after, WARM_PAGE])) as FetchedMonitor[];
+      for (const entry of page) this.holdFetched(entry);
       if (page.length < WARM_PAGE) return;
       after = page.at(-1)!.monitor.id;
     }
@@ -176,11 +178,13 @@ export class WorkerSqliteStore {
     const missing = [...new Set(pings.map((p) => p.token).filter((t) => !this.monitors.has(t)))];
     if (missing.length === 0) return;
     this.monitorsFetched += missing.length;
-    const found = (await this.call('monitorsByToken', [missing])) as ({ monitor: Monitor; ruled: string[] } | null)[];
-    found.forEach((entry, i) => {
-      // Another batch may have loaded and decided this monitor meanwhile: its entry is the newer one.
-      if (entry && !this.monitors.has(missing[i]!)) this.remember(entry.monitor, new Set(entry.ruled));
-    });
+    const found = (await this.call('monitorsByToken', [missing])) as (FetchedMonitor | null)[];
+    for (const entry of found) if (entry) this.holdFetched(entry);
+  }
+
+  /** Holds a monitor the worker sent, unless another batch loaded and decided it meanwhile: that entry is newer. */
+  private holdFetched({ monitor, ruled }: FetchedMonitor): void {
+    if (!this.monitors.has(monitor.pingToken)) this.remember(monitor, new Set(ruled));
   }
 
   private decideHere(ping: PingInput, pingId: number): PingOutcome {
@@ -218,7 +222,7 @@ export class WorkerSqliteStore {
       while (journal.busy) await journal.idle();
       this.usable();
       // Sent now, before any ping held back at the gate; a call that may change decisions keeps the gate closed
-      // until its answer (and the worker's new generation) is in.
+      // until its answer (with what it changed) is in.
       if (DECISION_METHODS.has(method)) return await this.call(method, args);
       return this.call(method, args);
     } finally {
