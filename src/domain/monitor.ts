@@ -100,6 +100,76 @@ export interface Monitor extends MonitorConfig, MonitorStatus {
   updatedAt: Date;
 }
 
+/**
+ * The status fields of a monitor (or of a status), as a new object. Written out rather than spread: a spread
+ * of a whole Monitor takes V8's slow cloning path, and the ping path copies a status once per ping (the
+ * decision measured 6 µs per ping with spreads, most of it in that copy and the garbage it leaves).
+ */
+export function statusOf(s: MonitorStatus): MonitorStatus {
+  return {
+    state: s.state,
+    downReason: s.downReason,
+    downExitCode: s.downExitCode,
+    lastPingAt: s.lastPingAt,
+    runningSince: s.runningSince,
+    openRuns: s.openRuns,
+    lastDuration: s.lastDuration,
+    stateReason: s.stateReason,
+    missedStreak: s.missedStreak,
+    failureStreak: s.failureStreak,
+    successStreak: s.successStreak,
+    nextExpectedAt: s.nextExpectedAt,
+    deadline: s.deadline,
+    pausedUntil: s.pausedUntil,
+    downAlerts: s.downAlerts,
+    realertAt: s.realertAt,
+    version: s.version,
+  };
+}
+
+/** The monitor with this status (and `updatedAt`), as a new object: `{ ...monitor, ...status, updatedAt }` without the spread's cost (see statusOf; fields written out for the same reason). */
+export function withStatus(m: Monitor, s: MonitorStatus, updatedAt: Date): Monitor {
+  const next: Monitor = {
+    id: m.id,
+    projectId: m.projectId,
+    pingToken: m.pingToken,
+    createdAt: m.createdAt,
+    updatedAt,
+    name: m.name,
+    key: m.key,
+    type: m.type,
+    schedule: m.schedule,
+    timezone: m.timezone,
+    graceSeconds: m.graceSeconds,
+    tags: m.tags,
+    realertSeconds: m.realertSeconds,
+    notify: m.notify,
+    payloadScanning: m.payloadScanning,
+    payloadMetrics: m.payloadMetrics,
+    assertions: m.assertions,
+    runRules: m.runRules,
+    state: s.state,
+    downReason: s.downReason,
+    downExitCode: s.downExitCode,
+    lastPingAt: s.lastPingAt,
+    runningSince: s.runningSince,
+    openRuns: s.openRuns,
+    lastDuration: s.lastDuration,
+    stateReason: s.stateReason,
+    missedStreak: s.missedStreak,
+    failureStreak: s.failureStreak,
+    successStreak: s.successStreak,
+    nextExpectedAt: s.nextExpectedAt,
+    deadline: s.deadline,
+    pausedUntil: s.pausedUntil,
+    downAlerts: s.downAlerts,
+    realertAt: s.realertAt,
+    version: s.version,
+  };
+  if (m.extra !== undefined) next.extra = m.extra;
+  return next;
+}
+
 /** At most this many down alerts per incident; then silence until recovery. */
 export const MAX_DOWN_ALERTS = 10;
 

@@ -2,7 +2,7 @@
  * The monitor state machine: `(status, event, now) → (status', flips)`. Pure: the caller passes the clock
  * reading and the schedule's `next` function, and persists the result in one transaction.
  */
-import { MAX_DOWN_ALERTS, type Alert, type DownReason, type Flip, type MonitorState, type MonitorStatus } from './monitor.js';
+import { MAX_DOWN_ALERTS, statusOf, type Alert, type DownReason, type Flip, type MonitorState, type MonitorStatus } from './monitor.js';
 import { runtimeViolation, type RunRules } from './run-rules.js';
 import { latestStart, MAX_OPEN_RUNS, runTimeoutAt, sameOpenRuns, secondsBetween, takeOpenRun, type FailureKind, type OpenRun, type RunChange } from './runs.js';
 
@@ -72,7 +72,7 @@ export function initialStatus(createdAt: Date, timing: Timing): MonitorStatus {
 }
 
 export function applyEvent(current: MonitorStatus, event: MonitorEvent, now: Date, timing: Timing): Transition {
-  const s: MonitorStatus = { ...current };
+  const s = statusOf(current);
   const t: Transition = { status: s, flips: [], alerts: [], runs: [] };
   const moveTo = (to: MonitorState, reason: string, options: { notify?: false } = {}): void => {
     if (s.state === to) return;

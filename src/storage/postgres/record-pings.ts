@@ -6,7 +6,7 @@
  * ones before it, and the rows are written with one multi-row statement per table.
  */
 import type pg from 'pg';
-import type { Alert, Flip, Monitor } from '../../domain/monitor.js';
+import { withStatus, type Alert, type Flip, type Monitor } from '../../domain/monitor.js';
 import type { PingInput } from '../../domain/ping.js';
 import { unpairedCompletion, type RunChange } from '../../domain/runs.js';
 import { outputTail } from '../../domain/output-tail.js';
@@ -44,10 +44,9 @@ export async function recordPings(pool: pg.Pool, pings: PingInput[], decide: Pin
       const monitor = current.get(ping.token);
       if (!monitor) return null;
       const { status, flips, alerts, runs } = decide(monitor, ping);
-      const next: Monitor = { ...monitor, ...status };
       const changed = status.version !== monitor.version;
+      const next = changed ? withStatus(monitor, status, ping.receivedAt) : monitor;
       if (changed) {
-        next.updatedAt = ping.receivedAt;
         current.set(ping.token, next);
         changedStatus.set(next.id, next);
       }

@@ -26,7 +26,7 @@ import { Database } from './driver.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Alert, Flip, Monitor, MonitorState } from '../../domain/monitor.js';
+import { withStatus, type Alert, type Flip, type Monitor, type MonitorState } from '../../domain/monitor.js';
 import type { PingDetails, PingInput, PingKind, PingRecord } from '../../domain/ping.js';
 import { unpairedCompletion, type RunChange, type RunRecord } from '../../domain/runs.js';
 import type { Transition } from '../../domain/transitions.js';
@@ -149,10 +149,9 @@ export interface Decision {
 /** One ping decided against a monitor: the one rule both threads follow, so their decisions agree. */
 export function decideOne(monitor: Monitor, ping: PingInput, decide: PingDecider): Decision {
   const transition = decide(monitor, ping);
-  const next: Monitor = { ...monitor, ...transition.status };
+  // An unchanged version is an unchanged status (applyEvent bumps it on any difference): the monitor stays as it is.
   const changed = transition.status.version !== monitor.version;
-  if (changed) next.updatedAt = ping.receivedAt;
-  return { transition, next, changed };
+  return { transition, next: changed ? withStatus(monitor, transition.status, ping.receivedAt) : monitor, changed };
 }
 
 /**
@@ -381,7 +380,7 @@ export class SqliteStore implements Store {
     for (const r of rows) {
       const monitor = this.unflushed.get(r.monitor_id)?.monitor ?? monitorFromRow(this.stmt.getMonitorById.get(r.monitor_id) as MonitorRow);
       const { status } = decide(monitor, { kind: r.kind, exitCode: r.exit_code, receivedAt: new Date(r.received_at), body: r.body, msg: r.msg, details: r.details === null ? null : (JSON.parse(r.details) as PingDetails) });
-      this.remember({ ...monitor, ...status, updatedAt: new Date(r.received_at) }, r.id);
+      this.remember(withStatus(monitor, status, new Date(r.received_at)), r.id);
     }
     this.flush();
   }
