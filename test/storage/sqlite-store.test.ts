@@ -12,6 +12,8 @@ import { DEFAULT_NOTIFY } from '../../src/domain/notify.js';
 import { DEFAULT_RUN_RULES } from '../../src/domain/run-rules.js';
 import { timingOf } from '../../src/domain/timing.js';
 import { initialStatus } from '../../src/domain/transitions.js';
+import { decidePing } from '../../src/domain/ping-decision.js';
+import type { PingInput } from '../../src/domain/ping.js';
 
 async function freshFile() {
   const dir = await mkdtemp(join(tmpdir(), 'overdue-store-'));
@@ -68,6 +70,67 @@ describe('SQLite store specifics', () => {
     assert.deepEqual(await reopened.nextDeadline(), deadline);
     assert.deepEqual((await reopened.dueMonitors(deadline, 10)).map((m) => m.id), ['mon_a']);
     await reopened.close();
+    await cleanup();
+  });
+
+  it('migration 8 chains the pings of each monitor, and start-up replays those not written back', async () => {
+    const { path, cleanup } = await freshFile();
+    const T0 = new Date('2026-01-05T10:00:00.000Z');
+    const at = (s: number) => new Date(T0.getTime() + s * 1000);
+    const store = new SqliteStore({ path });
+    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
+    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
+    for (const id of ['a', 'b']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+    await store.close();
+    // The file as version 7 left it: pings indexed by monitor, with a foreign key; a's newest ping (4) not yet
+    // written back to its row.
+    const db = new Database(path);
+    db.exec(`DROP TABLE pings; DROP TABLE written_back; DELETE FROM schema_migrations WHERE version = 8;
+             CREATE TABLE pings (id INTEGER PRIMARY KEY, monitor_id TEXT NOT NULL REFERENCES monitors(id) ON DELETE CASCADE, received_at INTEGER NOT NULL,
+               kind TEXT NOT NULL, exit_code INTEGER, source TEXT NOT NULL, method TEXT NOT NULL, ip TEXT, user_agent TEXT, body BLOB,
+               body_size INTEGER NOT NULL, msg TEXT, details TEXT, run_outcome TEXT, run_duration REAL, run_failure_kind TEXT, run_reason TEXT);
+             CREATE INDEX pings_monitor ON pings(monitor_id, id);`);
+    const insert = db.prepare("INSERT INTO pings (id, monitor_id, received_at, kind, source, method, body_size) VALUES (?, ?, ?, 'success', 'native', 'GET', 0)");
+    for (const [id, monitor, s] of [[1, 'mon_a', 10], [2, 'mon_b', 20], [3, 'mon_a', 30], [4, 'mon_a', 40], [5, 'mon_b', 50]] as const) insert.run(id, monitor, at(s).getTime());
+    db.exec(`UPDATE monitors SET status_ping_id = 3, state = 'up', last_ping_at = ${at(30).getTime()} WHERE id = 'mon_a';
+             UPDATE monitors SET status_ping_id = 5, state = 'up', last_ping_at = ${at(50).getTime()} WHERE id = 'mon_b';`);
+    db.close();
+
+    const reopened = new SqliteStore({ path });
+    const times = async (id: string) => (await reopened.listPings(id, 10, 0)).items.map((p) => p.receivedAt);
+    assert.deepEqual(await times('mon_a'), [at(40), at(30), at(10)]);
+    assert.deepEqual(await times('mon_b'), [at(50), at(20)]);
+    assert.deepEqual((await reopened.listPings('mon_a', 1, 1)).items.map((p) => p.receivedAt), [at(30)], 'offset and limit walk the chain');
+    assert.deepEqual((await reopened.getMonitor('prj_a', 'mon_a'))?.lastPingAt, at(40), 'the ping not written back was replayed');
+    await reopened.recordPings([{ token: 'mping_a', kind: 'success', exitCode: null, receivedAt: at(60), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null }], decidePing);
+    assert.deepEqual(await times('mon_a'), [at(60), at(40), at(30), at(10)]);
+    await reopened.close();
+    const raw = new Database(path, { readonly: true });
+    assert.deepEqual(raw.prepare('SELECT id, prev_id FROM pings ORDER BY id').all(), [
+      { id: 1, prev_id: null }, { id: 2, prev_id: null }, { id: 3, prev_id: 1 }, { id: 4, prev_id: 3 }, { id: 5, prev_id: 2 }, { id: 6, prev_id: 4 },
+    ]);
+    assert.equal(raw.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pings'").pluck().get(), 0, 'no index to keep per ping');
+    assert.equal(raw.prepare('SELECT written_through FROM written_back').pluck().get(), 6, 'closing wrote every effect back');
+    raw.close();
+    await cleanup();
+  });
+
+  it('deletes a monitor\'s pings along its chain, leaving other monitors\' pings', async () => {
+    const { path, cleanup } = await freshFile();
+    const T0 = new Date('2026-01-05T10:00:00.000Z');
+    const store = new SqliteStore({ path });
+    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
+    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
+    for (const id of ['a', 'b']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+    const ping = (token: string, kind: PingInput['kind'], s: number): PingInput => ({ token, kind, exitCode: null, receivedAt: new Date(T0.getTime() + s * 1000), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
+    // a's newest is a log ping (it changes no status) and nothing is written back before the deletion.
+    await store.recordPings([ping('mping_a', 'success', 1), ping('mping_b', 'success', 2), ping('mping_a', 'start', 3), ping('mping_a', 'log', 4)], decidePing);
+    assert.equal(await store.deleteMonitor('prj_a', 'mon_a'), true);
+    assert.equal((await store.listPings('mon_b', 10, 0)).total, 1);
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    assert.deepEqual(raw.prepare('SELECT monitor_id, count(*) AS n FROM pings GROUP BY monitor_id').all(), [{ monitor_id: 'mon_b', n: 1 }]);
+    raw.close();
     await cleanup();
   });
 

@@ -29,14 +29,18 @@ const TABLE_ORDER = [
 
 /**
  * SQLite tables of the SQLite store's own machinery, not copied: `ping_journal` records how far its ping journal
- * (<db>.ping-journal/) is applied, and opening the store (below) applies all of it to the tables first.
+ * (<db>.ping-journal/) is applied, and `written_back` how far its status write-back is; opening the store
+ * (below) applies and writes back everything first.
  */
-const SQLITE_ONLY_TABLES = ['ping_journal'];
+const SQLITE_ONLY_TABLES = ['ping_journal', 'written_back'];
 
 /** SQLite columns that are deliberately not copied (what they hold is carried over another way). */
 const NOT_COPIED: Record<string, string[]> = {
-  // The replay bookmark of the SQLite store's write-back; the copy starts from a flushed status instead.
+  // The replay bookmark of the SQLite store's write-back (and the head of the monitor's pings); the copy starts
+  // from a flushed status instead.
   monitors: ['status_ping_id'],
+  // Each monitor's pings chained (SQLite only: PostgreSQL finds them by index).
+  pings: ['prev_id'],
 };
 
 export interface CopyOptions {

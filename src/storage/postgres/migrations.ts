@@ -1,7 +1,8 @@
 /**
  * Numbered schema migrations for PostgreSQL, applied in order at start-up (migrate.ts). Never edit a shipped
  * one. The numbers follow the SQLite backend's so the two schemas are easy to compare; 6 is PostgreSQL's own
- * (a trigger instead of the pings foreign key), and 7 (due_at) is shared again.
+ * (a trigger instead of the pings foreign key), 7 (due_at) is shared again, and 8 is SQLite's own (pings chained per
+ * monitor instead of indexed: here the index stays, see record-pings.ts).
  *
  * Conventions: instants are `timestamptz` (microsecond precision, so JavaScript's milliseconds round-trip
  * exactly); what SQLite keeps as JSON text is `jsonb`; identifiers and keys are `COLLATE "C"` so they sort

@@ -244,4 +244,50 @@ export const migrations: { version: number; name: string; sql: string }[] = [
       CREATE INDEX monitors_due ON monitors(due_at) WHERE due_at IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'pings chained per monitor',
+    sql: `
+      -- A monitor's pings are found by walking back from its newest (monitors.status_ping_id, which the status
+      -- write-back now sets for every ping) along prev_id, instead of through an index on (monitor_id, id): every
+      -- ping inserted an entry into a random leaf of that index, the largest cost of writing a ping (and growing
+      -- with the table). Without the index the foreign key's cascade would scan the table on every monitor
+      -- deletion, so it goes too: the store deletes a monitor's pings along its chain.
+      CREATE TABLE pings_chained (
+        id INTEGER PRIMARY KEY,
+        monitor_id TEXT NOT NULL,
+        prev_id INTEGER,
+        received_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        exit_code INTEGER,
+        source TEXT NOT NULL,
+        method TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        body BLOB,
+        body_size INTEGER NOT NULL,
+        msg TEXT,
+        details TEXT,
+        run_outcome TEXT,
+        run_duration REAL,
+        run_failure_kind TEXT,
+        run_reason TEXT
+      );
+      INSERT INTO pings_chained
+        SELECT id, monitor_id, lag(id) OVER (PARTITION BY monitor_id ORDER BY id), received_at, kind, exit_code, source, method,
+               ip, user_agent, body, body_size, msg, details, run_outcome, run_duration, run_failure_kind, run_reason
+          FROM pings;
+      -- Every ping up to written_through has its effect in its monitor's row (status, status_ping_id): at start-up
+      -- only the pings after it are read again, by id, where the index used to find each monitor's newer pings.
+      CREATE TABLE written_back (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        written_through INTEGER NOT NULL
+      );
+      INSERT INTO written_back (id, written_through)
+        SELECT 1, coalesce((SELECT min(p.id) - 1 FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id),
+                           (SELECT max(id) FROM pings), 0);
+      DROP TABLE pings;
+      ALTER TABLE pings_chained RENAME TO pings;
+    `,
+  },
 ];

@@ -4,11 +4,12 @@ import type { Flip } from '../../domain/monitor.js';
 import type { PingRecord } from '../../domain/ping.js';
 import type { MetricPoint, Page } from '../store.js';
 import { flipFromRow, pingFromRow, type FlipRow, type PingRow } from './rows.js';
-import type { Statements } from './statements.js';
+import { WHOLE_CHAIN, type Statements } from './statements.js';
 
-export function listPings(stmt: Statements, monitorId: string, limit: number, offset: number): Page<PingRecord> {
-  const rows = stmt.listPings.all(monitorId, limit, offset) as PingRow[];
-  return { items: rows.map(pingFromRow), total: stmt.countPings.get(monitorId) as number };
+/** `head` is the monitor's newest ping id (0 when it has none): its pings are a chain back from there. */
+export function listPings(stmt: Statements, monitorId: string, head: number, limit: number, offset: number): Page<PingRecord> {
+  const rows = stmt.listPings.all({ m: monitorId, head, upto: offset + limit, offset }) as PingRow[];
+  return { items: rows.map(pingFromRow), total: stmt.countPings.get({ m: monitorId, head, upto: WHOLE_CHAIN }) as number };
 }
 
 export function getPingBody(stmt: Statements, monitorId: string, pingId: number): Buffer | null {
@@ -32,15 +33,14 @@ export function listMetricPoints(db: Database, monitorId: string, q: { name?: st
   return rows.map((r) => ({ name: r.name, at: new Date(r.at), value: r.value, pingId: r.ping_id }));
 }
 
-/** Keeps the newest `keep` pings (and finished runs) per monitor, walking at most `monitors` monitors after `after`; the caller flushes first. */
-export function prunePings(db: Database, stmt: Statements, keep: number, after: string | null, monitors: number, maxRows: number): { deleted: number; next: string | null } {
+/** Keeps the newest `keep` pings (and finished runs) per monitor, walking at most `monitors` monitors after `after`. */
+export function prunePings(db: Database, stmt: Statements, headOf: (monitorId: string) => number, keep: number, after: string | null, monitors: number, maxRows: number): { deleted: number; next: string | null } {
   return db
     .transaction(() => {
       const ids = stmt.monitorIdsAfter.all(after ?? '', monitors) as string[];
       let deleted = 0;
       for (const [i, id] of ids.entries()) {
-        const cutoff = stmt.pingCutoff.get(id, keep) as number | undefined;
-        if (cutoff !== undefined) deleted += stmt.deleteOldPings.run(id, cutoff, maxRows - deleted).changes;
+        deleted += stmt.deleteOldPings.run({ m: id, head: headOf(id), upto: WHOLE_CHAIN, keep, max: maxRows - deleted }).changes;
         const runCutoff = stmt.runCutoff.get(id, keep) as number | undefined;
         if (runCutoff !== undefined) stmt.deleteOldRuns.run(id, runCutoff, maxRows); // runs are at most one per ping: same bound
         // Out of budget: continue with this same monitor next time, it may have more to delete.

@@ -7,7 +7,7 @@
 import type { RunChange, RunClose, RunRecord } from '../../domain/runs.js';
 import type { Page } from '../store.js';
 import { runFromRow, type RunRow } from './rows.js';
-import type { Statements } from './statements.js';
+import { WHOLE_CHAIN, type Statements } from './statements.js';
 
 /** The ping columns describing an unpaired completion (all null for other pings). */
 export function pingRunColumns(run: RunClose | null): [string | null, number | null, string | null, string | null] {
@@ -42,7 +42,8 @@ export function writeRuns(stmt: Statements, monitorId: string, changes: readonly
   }
 }
 
-export function listRuns(stmt: Statements, monitorId: string, limit: number, offset: number): Page<RunRecord> {
-  const rows = stmt.listRuns.all({ m: monitorId, limit, offset }) as RunRow[];
-  return { items: rows.map(runFromRow), total: stmt.countRuns.get({ m: monitorId }) as number };
+/** `head`: the monitor's newest ping id (unpaired completions are on its chain of pings, see ping-history.ts). */
+export function listRuns(stmt: Statements, monitorId: string, head: number, limit: number, offset: number): Page<RunRecord> {
+  const rows = stmt.listRuns.all({ m: monitorId, head, upto: WHOLE_CHAIN, limit, offset }) as RunRow[];
+  return { items: rows.map(runFromRow), total: stmt.countRuns.get({ m: monitorId, head, upto: WHOLE_CHAIN }) as number };
 }

@@ -14,9 +14,14 @@
  * applied the same way (deciding again, deterministically, from the same statuses).
  *
  * Monitor statuses from pings are kept in memory and written back coalesced — every `flushIntervalMs`, and
- * before anything reads or writes monitor state. The ping rows are the durable record of them: on open, pings
- * newer than a monitor's `status_ping_id` are replayed through the same pure decision. Rewriting a monitor's
- * row and deadline-index entry per ping is what made SQLite write ~40 KB per ping (shared/reference/perf.md).
+ * before anything reads or writes monitor state. The ping rows are the durable record of them: on open, the
+ * pings after `written_back.written_through` that are newer than their monitor's `status_ping_id` are replayed
+ * through the same pure decision. Rewriting a monitor's row and deadline-index entry per ping is what made
+ * SQLite write ~40 KB per ping (shared/reference/perf.md).
+ *
+ * A monitor's pings are a chain (migration 8): each row names the monitor's previous ping (`prev_id`), and the
+ * newest is the row's `status_ping_id`, which every ping moves (in memory at once, in the row with the status
+ * write-back). Histories, runs, pruning and deletion walk the chain; no index by monitor is kept per ping.
  *
  * Without a journal (':memory:', or a tool opening the file beside the server with `replay: false`) a batch
  * is written and committed before `recordPings` resolves, as one transaction.
@@ -61,7 +66,7 @@ import * as runHistory from './run-history.js';
 import { decodeJournaledPing, encodeJournaledPing } from './journal-records.js';
 import { framesToRecords, PingJournal } from './ping-journal.js';
 import { monitorFromRow, monitorToRow, type MonitorRow } from './rows.js';
-import { prepareStatements, STATUS_COLUMNS, type Statements } from './statements.js';
+import { prepareStatements, STATUS_COLUMNS, WHOLE_CHAIN, type Statements } from './statements.js';
 import { uniqueOrConflict } from './unique-or-conflict.js';
 
 export type SqliteSync = 'full' | 'normal';
@@ -137,6 +142,8 @@ interface PendingPing {
 interface StatusEntry {
   monitor: Monitor;
   pingId: number;
+  /** In `projected`: the oldest ping whose effect the entry holds unwritten (see writtenThrough). */
+  since?: number;
 }
 
 export interface Decision {
@@ -189,10 +196,20 @@ export class SqliteStore implements Store {
   /** The same entries by ping token: a monitor pinged since the last flush needs no lookup at all. */
   private readonly unflushedByToken = new Map<string, StatusEntry>();
   /**
-   * Monitor id → its status after its latest ping written to SQLite, when that changed it and was not written
-   * back yet: what the periodic write-back writes (the coalesced status may be ahead of SQLite's pings).
+   * Monitor id → its status after its latest ping written to SQLite, with that ping (its newest, the head of its
+   * chain of pings), when not written back yet: what the periodic write-back writes (the coalesced status may be
+   * ahead of SQLite's pings). Every ping makes an entry, a ping that changed nothing too: its row's
+   * status_ping_id is the head the monitor's pings are found from (migration 8). Insertion order is the order of
+   * `since`, so the first entry bounds what start-up must read again (writtenThrough).
    */
   private readonly projected = new Map<string, StatusEntry>();
+  /** Monitor id → the id of its newest ping SQLite holds (read from its row on first use). */
+  private readonly heads = new Map<string, number>();
+  /** Heads and rows written by the transaction in progress: kept once it commits, dropped if it fails. */
+  private readonly txHeads = new Map<string, number>();
+  private txWrites: StatusEntry[] = [];
+  /** The newest ping id SQLite holds. */
+  private rowsThrough = 0;
   /**
    * Ping token → the monitor as its row holds it, for monitors with nothing in `unflushed`: once their status is
    * written back, their next ping needs no read (measured: reading and parsing rows was ~10 % of the SQLite
@@ -256,6 +273,7 @@ export class SqliteStore implements Store {
     this.stmt = prepareStatements(this.db);
     const decide = options.decide ?? decidePing;
     this.journalMode = options.replay === false || options.path === ':memory:' || options.journal === false ? 'off' : options.journal === 'external' ? 'external' : 'own';
+    this.rowsThrough = (this.stmt.maxPingId.get() as number | null) ?? 0;
     if (options.replay !== false) {
       this.replayUnflushed(decide);
       if (this.journalMode !== 'off') this.openJournal(`${options.path}.ping-journal`, decide);
@@ -327,8 +345,11 @@ export class SqliteStore implements Store {
    * once every journaled ping is applied (a status must never name a ping SQLite does not have yet).
    */
   flush(): void {
-    if (this.unflushed.size === 0 || !this.db.open || this.pending.length > 0 || this.broken) return;
-    this.writeStatuses(this.unflushed.values());
+    if ((this.unflushed.size === 0 && this.projected.size === 0) || !this.db.open || this.pending.length > 0 || this.broken) return;
+    // Per monitor the newer entry: a ping that changed nothing is only in `projected`, and carries the head.
+    const entries = new Map(this.unflushed);
+    for (const [id, entry] of this.projected) if ((entries.get(id)?.pingId ?? 0) < entry.pingId) entries.set(id, entry);
+    this.writeStatuses(entries.values(), this.rowsThrough);
     this.unflushed.clear();
     this.unflushedByToken.clear();
     this.projected.clear();
@@ -341,21 +362,31 @@ export class SqliteStore implements Store {
   private writeBack(limit: number): number {
     if (this.projected.size === 0 || !this.db.open || this.broken) return 0;
     const entries: StatusEntry[] = [];
+    let rest: StatusEntry | undefined; // the oldest entry left unwritten
     for (const entry of this.projected.values()) {
+      if (entries.length >= limit) {
+        rest = entry;
+        break;
+      }
       entries.push(entry);
-      if (entries.length >= limit) break;
     }
-    this.writeStatuses(entries);
+    this.writeStatuses(entries, rest ? rest.since! - 1 : this.rowsThrough);
     for (const { monitor, pingId } of entries) {
       this.projected.delete(monitor.id);
-      if (this.unflushed.get(monitor.id)?.pingId !== pingId) continue;
+      // Kept when a later ping changed it, still to be written (its row is not in SQLite yet).
+      if ((this.unflushed.get(monitor.id)?.pingId ?? Infinity) > pingId) continue;
       this.unflushed.delete(monitor.id);
       this.unflushedByToken.delete(monitor.pingToken);
     }
     return entries.length;
   }
 
-  private writeStatuses(statuses: Iterable<StatusEntry>): void {
+  /**
+   * Writes these statuses (each with its ping as status_ping_id, the head of the monitor's pings) and, in the
+   * same transaction, that every ping up to `writtenThrough` now has its effect in the rows: start-up reads again
+   * only the pings after it (replayUnflushed).
+   */
+  private writeStatuses(statuses: Iterable<StatusEntry>, writtenThrough: number): void {
     const entries = [...statuses];
     // With a journal, statuses are derived from rows it covers until they are durable: no fsync here (NORMAL).
     this.relaxed(() =>
@@ -367,6 +398,7 @@ export class SqliteStore implements Store {
             for (const c of STATUS_COLUMNS) params[c] = row[c as keyof MonitorRow];
             this.stmt.updateStatus.run(params);
           }
+          this.stmt.setWrittenThrough.run(writtenThrough);
         })
         .immediate(),
     );
@@ -533,7 +565,15 @@ export class SqliteStore implements Store {
     return this.settledRules(() => {
       this.flush();
       this.forgetMonitors();
-      return this.stmt.deleteMonitor.run(projectId, id).changes === 1;
+      const head = this.headOf(id);
+      const deleted = this.db.transaction(() => {
+        if (this.stmt.deleteMonitor.run(projectId, id).changes !== 1) return false;
+        // Its pings have no foreign key to cascade along (migration 8): they go along their chain.
+        this.stmt.deleteChain.run({ m: id, head, upto: WHOLE_CHAIN });
+        return true;
+      }).immediate();
+      if (deleted) this.heads.delete(id);
+      return deleted;
     });
   }
 
@@ -638,22 +678,18 @@ export class SqliteStore implements Store {
 
   /** Without a journal: decides and writes the batch in one transaction, durable when it resolves. */
   private recordNow(pings: PingInput[], decide: PingDecider): PingOutcome[] {
-    const written: StatusEntry[] = [];
-    const outcomes = this.db.transaction(() =>
-      pings.map((ping): PingOutcome => {
-        const monitor = this.lookup(ping.token);
-        if (!monitor) return { found: false };
-        const decision = decideOne(monitor, ping, decide);
-        const { pingId, queued } = this.writePing(monitor, ping, null, decision);
-        if (decision.changed) {
-          this.remember(decision.next, pingId);
-          written.push({ monitor: decision.next, pingId });
-        }
-        return { found: true, pingId, state: decision.next.state, deadline: decision.next.deadline, notificationsQueued: queued > 0 };
-      }),
-    ).immediate();
-    for (const entry of written) this.projected.set(entry.monitor.id, entry);
-    return outcomes;
+    return this.writingRows(() =>
+      this.db.transaction(() =>
+        pings.map((ping): PingOutcome => {
+          const monitor = this.lookup(ping.token);
+          if (!monitor) return { found: false };
+          const decision = decideOne(monitor, ping, decide);
+          const { pingId, queued } = this.writePing(monitor, ping, null, decision);
+          if (decision.changed) this.remember(decision.next, pingId);
+          return { found: true, pingId, state: decision.next.state, deadline: decision.next.deadline, notificationsQueued: queued > 0 };
+        }),
+      ).immediate(),
+    );
   }
 
   /** The monitor's current state by ping token, pings included: the coalesced status if it has one, else its row. */
@@ -705,17 +741,21 @@ export class SqliteStore implements Store {
    * closed, its payload metrics, and when its status changed the flips and their notifications, plus the
    * notifications of its alerts. The one writer for direct batches, journal projection and journal replay, so
    * all three store the same rows. Returns the ping id and how many notifications were queued or merged.
+   * Runs inside writingRows: the ping joins its monitor's chain there.
    */
   private writePing(monitor: Monitor, ping: PingInput, id: number | null, { transition, next, changed }: Decision): { pingId: number; queued: number } {
     const { flips, alerts, runs } = transition;
     const body = ping.body && ping.body.length > 0 ? ping.body : null;
+    const prev = this.headOf(monitor.id);
     const pingId = Number(
       this.stmt.insertPing.run(
-        id, monitor.id, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
+        id, monitor.id, prev === 0 ? null : prev, ping.receivedAt.getTime(), ping.kind, ping.exitCode, ping.source, ping.method,
         ping.ip, ping.userAgent, body, body?.length ?? 0, ping.msg, ping.details ? JSON.stringify(ping.details) : null,
         ...runHistory.pingRunColumns(unpairedCompletion(runs)),
       ).lastInsertRowid,
     );
+    this.txHeads.set(monitor.id, pingId);
+    this.txWrites.push({ monitor: next, pingId });
     if (runs.length > 0) runHistory.writeRuns(this.stmt, monitor.id, runs, pingId);
     const tail = flips.length > 0 || alerts.length > 0 ? outputTail(body?.toString('utf8') ?? null, ping.msg) : null;
     if (monitor.payloadMetrics.length > 0 && body) {
@@ -727,6 +767,36 @@ export class SqliteStore implements Store {
     if (changed) queued += outbox.writeFlips(this.stmt, next, flips, tail);
     if (alerts.length > 0) queued += outbox.writeAlerts(this.stmt, next, alerts, `ping:${pingId}`, tail);
     return { pingId, queued };
+  }
+
+  /** The id of the monitor's newest ping SQLite holds (in the transaction in progress too), 0 for none. */
+  private headOf(monitorId: string): number {
+    const head = this.txHeads.get(monitorId) ?? this.heads.get(monitorId);
+    if (head !== undefined) return head;
+    const stored = (this.stmt.monitorHead.get(monitorId) as number | undefined) ?? 0;
+    this.heads.set(monitorId, stored);
+    return stored;
+  }
+
+  /**
+   * Runs a transaction that writes ping rows (writePing): once it commits, their monitors' heads move on and
+   * their statuses await the write-back (`projected`); if it fails, neither happens and its pings are written
+   * again later from the same heads.
+   */
+  private writingRows<T>(write: () => T): T {
+    try {
+      const result = write();
+      for (const [monitorId, head] of this.txHeads) this.heads.set(monitorId, head);
+      for (const entry of this.txWrites) {
+        const since = this.projected.get(entry.monitor.id)?.since ?? entry.pingId;
+        this.projected.set(entry.monitor.id, { ...entry, since });
+        if (entry.pingId > this.rowsThrough) this.rowsThrough = entry.pingId;
+      }
+      return result;
+    } finally {
+      this.txHeads.clear();
+      this.txWrites = [];
+    }
   }
 
   /** Memory now holds decisions the journal may not have: nothing more may be recorded or read until a restart replays it. */
@@ -815,7 +885,6 @@ export class SqliteStore implements Store {
     this.commitProjection(() => {
       for (const { write } of batch) if (write) this.writePing(write.monitor, write.ping, write.pingId, write.decision);
     }, end);
-    for (const { write } of batch) if (write?.decision.changed) this.projected.set(write.monitor.id, { monitor: write.decision.next, pingId: write.pingId });
     this.pending = this.pending.slice(n);
     this.syncWalSoon();
     return n;
@@ -890,12 +959,14 @@ export class SqliteStore implements Store {
    */
   private commitProjection(write: () => void, end: number): void {
     this.relaxed(() =>
-      this.db
-        .transaction(() => {
-          write();
-          this.stmt.setAppliedLsn.run(end);
-        })
-        .immediate(),
+      this.writingRows(() =>
+        this.db
+          .transaction(() => {
+            write();
+            this.stmt.setAppliedLsn.run(end);
+          })
+          .immediate(),
+      ),
     );
     this.appliedLsn = end;
   }
@@ -918,7 +989,7 @@ export class SqliteStore implements Store {
   }
 
   async listPings(monitorId: string, limit: number, offset: number): Promise<Page<PingRecord>> {
-    return this.settled(() => pingHistory.listPings(this.stmt, monitorId, limit, offset));
+    return this.settled(() => pingHistory.listPings(this.stmt, monitorId, this.headOf(monitorId), limit, offset));
   }
 
   async getPingBody(monitorId: string, pingId: number): Promise<Buffer | null> {
@@ -930,7 +1001,7 @@ export class SqliteStore implements Store {
   }
 
   async listRuns(monitorId: string, limit: number, offset: number): Promise<Page<RunRecord>> {
-    return this.settled(() => runHistory.listRuns(this.stmt, monitorId, limit, offset));
+    return this.settled(() => runHistory.listRuns(this.stmt, monitorId, this.headOf(monitorId), limit, offset));
   }
 
   async listMetricPoints(monitorId: string, q: { name?: string; from: Date; to: Date; limit: number }): Promise<MetricPoint[]> {
@@ -968,7 +1039,7 @@ export class SqliteStore implements Store {
     // Statuses first: a pruned ping must never be one that replay at the next open would still need.
     return this.settled(() => {
       this.flush();
-      return pingHistory.prunePings(this.db, this.stmt, keep, after, monitors, maxRows);
+      return pingHistory.prunePings(this.db, this.stmt, (id) => this.headOf(id), keep, after, monitors, maxRows);
     });
   }
 

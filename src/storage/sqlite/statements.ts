@@ -20,6 +20,20 @@ const MONITOR_UPDATES = MONITOR_COLUMNS.split(', ')
  */
 export const LOWERED_DUE_AT = 'CASE WHEN @deadline IS NOT NULL AND (due_at IS NULL OR @deadline < due_at) THEN @deadline ELSE due_at END';
 
+/**
+ * A monitor's pings, newest first, walking back from its newest (@head) along prev_id (migration 8: there is no
+ * index by monitor). Each step is one lookup by id; the monitor check stops a walk that would leave the monitor.
+ * `n` numbers them from 1; @upto bounds the walk.
+ */
+const CHAIN = `
+  WITH RECURSIVE chain(id, prev, n) AS (
+    SELECT id, prev_id, 1 FROM pings WHERE id = @head AND monitor_id = @m
+    UNION ALL
+    SELECT p.id, p.prev_id, chain.n + 1 FROM chain JOIN pings p ON p.id = chain.prev AND p.monitor_id = @m WHERE chain.n < @upto
+  )`;
+/** No bound on a walk (a monitor's chain is as long as its kept pings: OVERDUE_PING_RETENTION, at most 1 000 000). */
+export const WHOLE_CHAIN = Number.MAX_SAFE_INTEGER;
+
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: Database) {
@@ -46,9 +60,13 @@ export function prepareStatements(db: Database) {
     updateMonitor: db.prepare(`UPDATE monitors SET ${MONITOR_UPDATES}, due_at = @deadline WHERE id = @id AND version = @expected_version`),
     updateStatus: db.prepare(`UPDATE monitors SET ${STATUS_UPDATES}, due_at = ${LOWERED_DUE_AT}, status_ping_id = @status_ping_id WHERE id = @id`),
     unreplayed: db.prepare(
-      'SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM monitors m JOIN pings p ON p.monitor_id = m.id AND p.id > m.status_ping_id ORDER BY p.id',
+      `SELECT p.id, p.monitor_id, p.kind, p.exit_code, p.received_at, p.body, p.msg, p.details FROM pings p JOIN monitors m ON m.id = p.monitor_id
+        WHERE p.id > (SELECT written_through FROM written_back WHERE id = 1) AND p.id > m.status_ping_id ORDER BY p.id`,
     ),
     deleteMonitor: db.prepare('DELETE FROM monitors WHERE project_id = ? AND id = ?'),
+    monitorHead: db.prepare('SELECT status_ping_id FROM monitors WHERE id = ?').pluck(),
+    deleteChain: db.prepare(`${CHAIN} DELETE FROM pings WHERE id IN (SELECT id FROM chain)`),
+    setWrittenThrough: db.prepare('UPDATE written_back SET written_through = ? WHERE id = 1'),
     insertFlip: db.prepare('INSERT INTO flips (monitor_id, at, from_state, to_state, reason, kind) VALUES (?, ?, ?, ?, ?, ?)'),
     openRun: db.prepare("INSERT INTO runs (id, monitor_id, run_key, started_at, outcome) VALUES (?, ?, ?, ?, 'running')"),
     // Open runs are the monitor's newest: walking its runs backwards finds them at once.
@@ -58,31 +76,32 @@ export function prepareStatements(db: Database) {
       WHERE id = (SELECT id FROM runs WHERE monitor_id = @monitor_id AND outcome = 'running' AND started_at = @started_at
                   AND run_key IS @run_key ORDER BY id DESC LIMIT 1)`),
     markPingAsRun: db.prepare('UPDATE pings SET run_outcome = @outcome, run_duration = @duration, run_failure_kind = @failure_kind, run_reason = @reason WHERE id = @end_ping_id'),
-    listRuns: db.prepare(`
+    listRuns: db.prepare(`${CHAIN}
       SELECT id, monitor_id, run_key, started_at, finished_at, duration, outcome, failure_kind, exit_code, reason, id AS start_ping_id, end_ping_id
         FROM runs WHERE monitor_id = @m
       UNION ALL
-      SELECT id, monitor_id, json_extract(details, '$.series'), NULL, received_at, run_duration, run_outcome, run_failure_kind, exit_code, run_reason, NULL, id
-        FROM pings WHERE monitor_id = @m AND run_outcome IS NOT NULL
+      SELECT p.id, p.monitor_id, json_extract(p.details, '$.series'), NULL, p.received_at, p.run_duration, p.run_outcome, p.run_failure_kind, p.exit_code, p.run_reason, NULL, p.id
+        FROM chain JOIN pings p ON p.id = chain.id WHERE p.run_outcome IS NOT NULL
       ORDER BY id DESC LIMIT @limit OFFSET @offset`),
     countRuns: db
-      .prepare('SELECT (SELECT count(*) FROM runs WHERE monitor_id = @m) + (SELECT count(*) FROM pings WHERE monitor_id = @m AND run_outcome IS NOT NULL)')
+      .prepare(`${CHAIN} SELECT (SELECT count(*) FROM runs WHERE monitor_id = @m) + (SELECT count(*) FROM chain JOIN pings p ON p.id = chain.id WHERE p.run_outcome IS NOT NULL)`)
       .pluck(),
     runCutoff: db.prepare('SELECT id FROM runs WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
     deleteOldRuns: db.prepare("DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE monitor_id = ? AND id <= ? AND outcome <> 'running' ORDER BY id LIMIT ?)"),
     // id: the journal's ping id, or null for a new rowid (a store without a journal).
     insertPing: db.prepare(
-      `INSERT INTO pings (id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
-         run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO pings (id, monitor_id, prev_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
+         run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     maxPingId: db.prepare('SELECT max(id) FROM pings').pluck(),
     initJournal: db.prepare('INSERT OR IGNORE INTO ping_journal (id, journal_id, applied_lsn) VALUES (1, ?, 0)'),
     journalState: db.prepare('SELECT journal_id, applied_lsn FROM ping_journal WHERE id = 1'),
     setAppliedLsn: db.prepare('UPDATE ping_journal SET applied_lsn = ? WHERE id = 1'),
     listPings: db.prepare(
-      'SELECT id, monitor_id, received_at, kind, exit_code, source, method, ip, user_agent, body_size, substr(body, 1, 800) AS body_head, msg, details FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
+      `${CHAIN} SELECT p.id, p.monitor_id, p.received_at, p.kind, p.exit_code, p.source, p.method, p.ip, p.user_agent, p.body_size, substr(p.body, 1, 800) AS body_head, p.msg, p.details
+        FROM chain JOIN pings p ON p.id = chain.id WHERE chain.n > @offset ORDER BY chain.n`,
     ),
-    countPings: db.prepare('SELECT count(*) FROM pings WHERE monitor_id = ?').pluck(),
+    countPings: db.prepare(`${CHAIN} SELECT count(*) FROM chain`).pluck(),
     pingBody: db.prepare('SELECT body FROM pings WHERE monitor_id = ? AND id = ?'),
     insertMetric: db.prepare('INSERT INTO ping_metrics (monitor_id, ping_id, name, at, value) VALUES (?, ?, ?, ?, ?)'),
     listFlips: db.prepare('SELECT id, at, from_state, to_state, reason, kind FROM flips WHERE monitor_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
@@ -155,7 +174,7 @@ export function prepareStatements(db: Database) {
     failedForGood: db.prepare("UPDATE notifications SET status = 'failed', last_error = ?, response_code = ?, claimed_until = NULL WHERE id = ? AND status = 'sending' RETURNING channel_id"),
     nextNotification: db.prepare("SELECT min(CASE status WHEN 'pending' THEN next_attempt_at ELSE claimed_until END) FROM notifications WHERE status IN ('pending', 'sending')").pluck(),
     monitorIdsAfter: db.prepare('SELECT id FROM monitors WHERE id > ? ORDER BY id LIMIT ?').pluck(),
-    pingCutoff: db.prepare('SELECT id FROM pings WHERE monitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
-    deleteOldPings: db.prepare('DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE monitor_id = ? AND id <= ? ORDER BY id LIMIT ?)'),
+    // Oldest first, so a walk cut short by the budget leaves no kept ping unreachable.
+    deleteOldPings: db.prepare(`${CHAIN} DELETE FROM pings WHERE id IN (SELECT id FROM chain WHERE n > @keep ORDER BY n DESC LIMIT @max)`),
   };
 }
