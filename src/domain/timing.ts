@@ -18,7 +18,23 @@ export function parsedSchedule(config: Pick<MonitorConfig, 'schedule' | 'timezon
   return schedule;
 }
 
-export function timingOf(config: Pick<MonitorConfig, 'schedule' | 'timezone' | 'graceSeconds' | 'realertSeconds' | 'runRules'>): Timing {
+type TimingConfig = Pick<MonitorConfig, 'schedule' | 'timezone' | 'graceSeconds' | 'realertSeconds' | 'runRules'>;
+
+/**
+ * The last timing built for each run-rules object, with what it was built from. Every decision copies the
+ * monitor but keeps its runRules object, so a monitor's next ping finds its timing here without building the
+ * schedule's key or a new closure (both threads deciding pings did that per ping). Monitors that share a rules
+ * object (defaults) and differ otherwise just build theirs again.
+ */
+const lastTiming = new WeakMap<object, { config: Omit<TimingConfig, 'runRules'>; timing: Timing }>();
+
+export function timingOf(config: TimingConfig): Timing {
+  const last = lastTiming.get(config.runRules);
+  if (last && last.config.schedule === config.schedule && last.config.timezone === config.timezone && last.config.graceSeconds === config.graceSeconds && last.config.realertSeconds === config.realertSeconds) {
+    return last.timing;
+  }
   const schedule = parsedSchedule(config);
-  return { graceSeconds: config.graceSeconds, realertSeconds: config.realertSeconds, rules: config.runRules, next: (after) => nextExpected(schedule, after) };
+  const timing: Timing = { graceSeconds: config.graceSeconds, realertSeconds: config.realertSeconds, rules: config.runRules, next: (after) => nextExpected(schedule, after) };
+  if (typeof config.runRules === 'object' && config.runRules !== null) lastTiming.set(config.runRules, { config: { schedule: config.schedule, timezone: config.timezone, graceSeconds: config.graceSeconds, realertSeconds: config.realertSeconds }, timing });
+  return timing;
 }

@@ -94,9 +94,18 @@ export class WorkerSqliteStore {
       store.durableSent = store.appliedDurable = info.lsn;
       store.warmed = store.warm().catch(() => undefined); // only a head start: a monitor not held is fetched on its first ping
     }
+    // Own methods come back bound to the store: called with the proxy as `this`, every property access inside
+    // them (a ping batch makes dozens per ping) went through this trap.
+    const bound = new Map<string | symbol, unknown>();
     return new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop in target) return Reflect.get(target, prop, receiver);
+      get(target, prop) {
+        if (prop in target) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          let fn = bound.get(prop);
+          if (fn === undefined) bound.set(prop, (fn = (value as (...args: unknown[]) => unknown).bind(target)));
+          return fn;
+        }
         // Not thenable (it is returned from an async function) and no symbol lookups become calls.
         if (prop === 'then' || typeof prop === 'symbol') return undefined;
         return (...args: unknown[]) => target.settledCall(String(prop), args);
