@@ -131,6 +131,12 @@ describe('SQLite store specifics', () => {
     const raw = new Database(path, { readonly: true });
     assert.deepEqual(raw.prepare('SELECT monitor_id, count(*) AS n FROM pings GROUP BY monitor_id').all(), [{ monitor_id: 'mon_b', n: 1 }]);
     raw.close();
+    // The deleted pings were the newest (ids 3 and 4, written back): a new ping must not take their ids, which
+    // start-up would no longer read again.
+    const reopened = new SqliteStore({ path });
+    const [outcome] = await reopened.recordPings([ping('mping_b', 'success', 5)], decidePing);
+    assert.equal((outcome as { pingId: number }).pingId, 5);
+    await reopened.close();
     await cleanup();
   });
 

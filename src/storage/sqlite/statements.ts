@@ -93,7 +93,9 @@ export function prepareStatements(db: Database) {
       `INSERT INTO pings (id, monitor_id, prev_id, received_at, kind, exit_code, source, method, ip, user_agent, body, body_size, msg, details,
          run_outcome, run_duration, run_failure_kind, run_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    maxPingId: db.prepare('SELECT max(id) FROM pings').pluck(),
+    // Never below written_through: a ping id reused after the newest pings were deleted (with their monitor)
+    // would fall at or below it, and start-up would not read that ping again.
+    maxPingId: db.prepare('SELECT max(coalesce((SELECT max(id) FROM pings), 0), (SELECT written_through FROM written_back WHERE id = 1))').pluck(),
     initJournal: db.prepare('INSERT OR IGNORE INTO ping_journal (id, journal_id, applied_lsn) VALUES (1, ?, 0)'),
     journalState: db.prepare('SELECT journal_id, applied_lsn FROM ping_journal WHERE id = 1'),
     setAppliedLsn: db.prepare('UPDATE ping_journal SET applied_lsn = ? WHERE id = 1'),
