@@ -140,6 +140,42 @@ describe('SQLite store specifics', () => {
     await cleanup();
   });
 
+  it('records, with each chunk of statuses written back, how far every ping\'s effect is in the rows', async () => {
+    const { path, cleanup } = await freshFile();
+    const T0 = new Date('2026-01-05T10:00:00.000Z');
+    const at = (s: number) => new Date(T0.getTime() + s * 1000);
+    // Without the journal rows are written at once; no periodic write-back gets in the way.
+    const store = new SqliteStore({ path, journal: false, flushIntervalMs: 3_600_000 });
+    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
+    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
+    for (const id of ['a', 'b', 'c']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+    const ping = (token: string, s: number): PingInput => ({ token, kind: 'success', exitCode: null, receivedAt: at(s), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
+    await store.recordPings([ping('mping_a', 1), ping('mping_b', 2), ping('mping_c', 3), ping('mping_a', 4)], decidePing);
+    const raw = new Database(path, { readonly: true });
+    const writtenThrough = () => raw.prepare('SELECT written_through FROM written_back').pluck().get();
+    // The periodic write-back, one monitor per chunk (white box: the chunking is what is under test).
+    const writeBack = (n: number) => (store as unknown as { writeBack(limit: number): number }).writeBack(n);
+    assert.equal(writeBack(1), 1);
+    assert.equal(writtenThrough(), 1, 'a (pings 1 and 4) is written; b\'s ping 2 is not');
+    const copy = join(path, '..', 'copy.db');
+    raw.exec(`VACUUM INTO '${copy}'`); // the file as a crash right now would leave it
+    assert.equal(writeBack(1), 1);
+    assert.equal(writtenThrough(), 2);
+    assert.equal(writeBack(1), 1);
+    assert.equal(writtenThrough(), 4, 'everything written: the newest ping');
+    raw.close();
+    await store.close();
+
+    const recovered = new SqliteStore({ path: copy });
+    for (const [id, s] of [['a', 4], ['b', 2], ['c', 3]] as const) {
+      assert.deepEqual((await recovered.getMonitor('prj_a', `mon_${id}`))?.lastPingAt, at(s), `mon_${id}`);
+    }
+    assert.deepEqual((await recovered.listPings('mon_a', 10, 0)).items.map((p) => p.receivedAt), [at(4), at(1)]);
+    assert.equal((await recovered.listPings('mon_c', 10, 0)).total, 1);
+    await recovered.close();
+    await cleanup();
+  });
+
   it('answers "what is due" and the next deadline from the due_at index', async () => {
     const { path, cleanup } = await freshFile();
     const store = new SqliteStore({ path });
