@@ -139,6 +139,25 @@ describe('SQLite server store: pings decided on the appending thread', () => {
     assert.equal(divergences(), 0);
   });
 
+  it('sends the frames of batches appended while the worker is busy together, decided the same on both threads', async () => {
+    const monitors = await Promise.all(Array.from({ length: 5 }, () => newMonitor()));
+    const workerStore = store as unknown as WorkerSqliteStore;
+    const before = workerStore.frameMessages;
+    // 40 batches of one ping each, all appended before any reply can arrive.
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => record(ping(monitors[i % 5]!.pingToken, i % 7 === 0 ? 'fail' : 'success', i + 1))));
+    assert.ok(outcomes.every((o) => o.found));
+    const messages = workerStore.frameMessages - before;
+    assert.ok(messages < 40, `${messages} messages for 40 batches`);
+    await settle();
+    assert.equal(divergences(), 0);
+    for (const [k, m] of monitors.entries()) {
+      const pings = await store.listPings(m.id, 50, 0);
+      assert.equal(pings.total, 8, `every ping of monitor ${k} stored`);
+      const sent = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 5 === k);
+      assert.deepEqual(pings.items.map((p) => p.receivedAt), sent.map((i) => at(i + 1)).reverse(), 'in order, newest first');
+    }
+  });
+
   it('holds every monitor before its first ping after a restart, with the status the journal left', async () => {
     const a = await newMonitor();
     const b = await newMonitor();

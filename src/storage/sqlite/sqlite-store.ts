@@ -629,6 +629,8 @@ export class SqliteStore implements Store {
   acceptFrames(frames: Buffer, decide: PingDecider): (number | string | null)[] {
     const records = framesToRecords(frames).map((r) => ({ ...decodeJournaledPing(r.payload), end: r.end }));
     const outcomes = this.acceptJournaled(records.map((r) => r.ping), records.map((r) => r.pingId), records.map((r) => r.end), decide);
+    // Frames may arrive after the notice that they are durable (the appending thread sends several batches' at once).
+    if (this.pending.length > 0 && this.pending[0]!.end <= this.durableLsn) this.scheduleProjection();
     return outcomes.flatMap((o) => (o.found ? [o.pingId, o.state, o.deadline?.getTime() ?? null, o.notificationsQueued ? 1 : 0] : [0, '', null, 0]));
   }
 

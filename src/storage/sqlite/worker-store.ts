@@ -5,8 +5,8 @@
  *
  * Pings (WAL-first, shared/reference/perf.md §7): this thread decides each batch against the monitors it
  * holds (fetched from the worker on first use), appends the batch to the ping journal (one write, durable when
- * it completes, in the libuv pool) and sends the same journal frames to the worker; a batch resolves as soon as
- * its write is durable. The worker decides the same pings from the same monitors, in the same order (it is sent
+ * it completes, in the libuv pool) and sends the same journal frames to the worker (several batches' in one
+ * message while the worker is busy, see sendFrames); a batch resolves as soon as its write is durable. The worker decides the same pings from the same monitors, in the same order (it is sent
  * every batch this thread decides), and writes the SQLite rows later, once this thread has told it the journal
  * is durable that far. Any other call that reads or writes what pings change is sent only once every append in
  * flight is durable (new pings wait meanwhile), so the worker, handling messages in order, applies every
@@ -67,6 +67,11 @@ export class WorkerSqliteStore {
   /** Batches past the gate that have not appended yet: a call that needs the worker settled waits for them too. */
   private preparing = 0;
   private preparedWaiters: (() => void)[] = [];
+  /** Frames appended and decided here but not sent to the worker yet, and acceptFrames messages unanswered (see sendFrames). */
+  private unsentFrames: { frames: Buffer; outcomes: PingOutcome[] }[] = [];
+  private framesInFlight = 0;
+  /** acceptFrames messages sent (fewer than the batches when the worker was busy). */
+  frameMessages = 0;
   /** Batches whose decisions here and in the worker disagreed (never expected; the monitors are forgotten then). */
   divergences = 0;
   /** Monitors a ping batch had to fetch from the worker first (each such batch waits for a trip through its queue). */
@@ -149,11 +154,8 @@ export class WorkerSqliteStore {
       } catch (err) {
         throw this.fail(err);
       }
-      // Not awaited: the worker's reply only checks its decisions against these.
-      this.call('acceptFrames', [appended.frames]).then(
-        (packed) => this.compare(outcomes, unpackOutcomes(packed as (number | string | null)[])),
-        (err: unknown) => this.fail(err),
-      );
+      this.unsentFrames.push({ frames: appended.frames, outcomes });
+      if (this.framesInFlight === 0) this.sendFrames();
     } finally {
       if (--this.preparing === 0) for (const w of this.preparedWaiters.splice(0)) w();
     }
@@ -260,8 +262,37 @@ export class WorkerSqliteStore {
     return e;
   }
 
+  /**
+   * Sends the worker the frames of the batches appended since the last such message, in one message: while one
+   * is unanswered (the worker is busy writing rows), the next batches' frames wait and go together, which
+   * spares both threads a message per batch. Not awaited: the reply only checks the worker's decisions
+   * against the ones made here.
+   */
+  private sendFrames(): void {
+    if (this.unsentFrames.length === 0) return;
+    const sent = this.unsentFrames;
+    this.unsentFrames = [];
+    const frames = sent.length === 1 ? sent[0]!.frames : Buffer.concat(sent.map((b) => b.frames));
+    const outcomes = sent.length === 1 ? sent[0]!.outcomes : sent.flatMap((b) => b.outcomes);
+    this.framesInFlight++;
+    this.frameMessages++;
+    this.call('acceptFrames', [frames]).then(
+      (packed) => {
+        this.framesInFlight--;
+        this.compare(outcomes, unpackOutcomes(packed as (number | string | null)[]));
+        this.sendFrames();
+      },
+      (err: unknown) => {
+        this.framesInFlight--;
+        this.fail(err);
+      },
+    );
+  }
+
   private call(method: string, args: unknown[]): Promise<unknown> {
     if (this.exited) return Promise.reject(this.exited);
+    // Any other call goes after the frames appended before it: the worker must have decided those pings first.
+    if (method !== 'acceptFrames') this.sendFrames();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
