@@ -20,6 +20,18 @@ async function freshFile() {
   return { path: join(dir, 'test.db'), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+const T0 = new Date('2026-01-05T10:00:00.000Z');
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+/** Project prj_a with an hourly monitor mon_<id> (ping token mping_<id>) for each id. */
+async function withMonitors(store: SqliteStore, ids: string[]): Promise<void> {
+  await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
+  const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
+  for (const id of ids) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+}
+
+const ping = (token: string, kind: PingInput['kind'], s: number): PingInput => ({ token, kind, exitCode: null, receivedAt: at(s), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
+
 storeContract('sqlite', async () => {
   const { path, cleanup } = await freshFile();
   return { store: new SqliteStore({ path }), cleanup };
@@ -53,7 +65,6 @@ describe('SQLite store specifics', () => {
 
   it('migration 7 gives every stored deadline its due_at, so the scheduler still finds it', async () => {
     const { path, cleanup } = await freshFile();
-    const T0 = new Date('2026-01-05T10:00:00.000Z');
     const store = new SqliteStore({ path });
     const projectId = 'prj_a';
     await store.createProject({ id: projectId, name: 'A', pingKey: 'pk_a', createdAt: T0 });
@@ -75,12 +86,8 @@ describe('SQLite store specifics', () => {
 
   it('migration 8 chains the pings of each monitor, and start-up replays those not written back', async () => {
     const { path, cleanup } = await freshFile();
-    const T0 = new Date('2026-01-05T10:00:00.000Z');
-    const at = (s: number) => new Date(T0.getTime() + s * 1000);
     const store = new SqliteStore({ path });
-    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
-    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
-    for (const id of ['a', 'b']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
+    await withMonitors(store, ['a', 'b']);
     await store.close();
     // The file as version 7 left it: pings indexed by monitor, with a foreign key; a's newest ping (4) not yet
     // written back to its row.
@@ -102,7 +109,7 @@ describe('SQLite store specifics', () => {
     assert.deepEqual(await times('mon_b'), [at(50), at(20)]);
     assert.deepEqual((await reopened.listPings('mon_a', 1, 1)).items.map((p) => p.receivedAt), [at(30)], 'offset and limit walk the chain');
     assert.deepEqual((await reopened.getMonitor('prj_a', 'mon_a'))?.lastPingAt, at(40), 'the ping not written back was replayed');
-    await reopened.recordPings([{ token: 'mping_a', kind: 'success', exitCode: null, receivedAt: at(60), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null }], decidePing);
+    await reopened.recordPings([ping('mping_a', 'success', 60)], decidePing);
     assert.deepEqual(await times('mon_a'), [at(60), at(40), at(30), at(10)]);
     await reopened.close();
     const raw = new Database(path, { readonly: true });
@@ -117,12 +124,8 @@ describe('SQLite store specifics', () => {
 
   it('deletes a monitor\'s pings along its chain, leaving other monitors\' pings', async () => {
     const { path, cleanup } = await freshFile();
-    const T0 = new Date('2026-01-05T10:00:00.000Z');
     const store = new SqliteStore({ path });
-    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
-    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
-    for (const id of ['a', 'b']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
-    const ping = (token: string, kind: PingInput['kind'], s: number): PingInput => ({ token, kind, exitCode: null, receivedAt: new Date(T0.getTime() + s * 1000), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
+    await withMonitors(store, ['a', 'b']);
     // a's newest is a log ping (it changes no status) and nothing is written back before the deletion.
     await store.recordPings([ping('mping_a', 'success', 1), ping('mping_b', 'success', 2), ping('mping_a', 'start', 3), ping('mping_a', 'log', 4)], decidePing);
     assert.equal(await store.deleteMonitor('prj_a', 'mon_a'), true);
@@ -142,15 +145,10 @@ describe('SQLite store specifics', () => {
 
   it('records, with each chunk of statuses written back, how far every ping\'s effect is in the rows', async () => {
     const { path, cleanup } = await freshFile();
-    const T0 = new Date('2026-01-05T10:00:00.000Z');
-    const at = (s: number) => new Date(T0.getTime() + s * 1000);
     // Without the journal rows are written at once; no periodic write-back gets in the way.
     const store = new SqliteStore({ path, journal: false, flushIntervalMs: 3_600_000 });
-    await store.createProject({ id: 'prj_a', name: 'A', pingKey: 'pk_a', createdAt: T0 });
-    const config = { name: 'a', key: 'a', type: 'job' as const, schedule: 'every 1 hour', timezone: 'UTC', graceSeconds: 60, tags: [], realertSeconds: 0, notify: DEFAULT_NOTIFY, payloadScanning: null, payloadMetrics: [], assertions: [], runRules: DEFAULT_RUN_RULES, extra: {} };
-    for (const id of ['a', 'b', 'c']) await store.insertMonitor({ ...config, key: id, id: `mon_${id}`, projectId: 'prj_a', pingToken: `mping_${id}`, createdAt: T0, updatedAt: T0, ...initialStatus(T0, timingOf(config)) });
-    const ping = (token: string, s: number): PingInput => ({ token, kind: 'success', exitCode: null, receivedAt: at(s), source: 'native', method: 'GET', ip: null, userAgent: null, body: null, msg: null, details: null });
-    await store.recordPings([ping('mping_a', 1), ping('mping_b', 2), ping('mping_c', 3), ping('mping_a', 4)], decidePing);
+    await withMonitors(store, ['a', 'b', 'c']);
+    await store.recordPings([ping('mping_a', 'success', 1), ping('mping_b', 'success', 2), ping('mping_c', 'success', 3), ping('mping_a', 'success', 4)], decidePing);
     const raw = new Database(path, { readonly: true });
     const writtenThrough = () => raw.prepare('SELECT written_through FROM written_back').pluck().get();
     // The periodic write-back, one monitor per chunk (white box: the chunking is what is under test).
