@@ -33,7 +33,7 @@ export function listMetricPoints(db: Database, monitorId: string, q: { name?: st
   return rows.map((r) => ({ name: r.name, at: new Date(r.at), value: r.value, pingId: r.ping_id }));
 }
 
-/** Keeps the newest `keep` pings (and finished runs) per monitor, walking at most `monitors` monitors after `after`. */
+/** Keeps the newest `keep` pings (and finished runs) per monitor, walking at most `monitors` monitors after `after`; the caller flushes first. */
 export function prunePings(db: Database, stmt: Statements, headOf: (monitorId: string) => number, keep: number, after: string | null, monitors: number, maxRows: number): { deleted: number; next: string | null } {
   return db
     .transaction(() => {

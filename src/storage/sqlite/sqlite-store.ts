@@ -790,8 +790,8 @@ export class SqliteStore implements Store {
       const result = write();
       for (const [monitorId, head] of this.txHeads) this.heads.set(monitorId, head);
       for (const entry of this.txWrites) {
-        const since = this.projected.get(entry.monitor.id)?.since ?? entry.pingId;
-        this.projected.set(entry.monitor.id, { ...entry, since });
+        entry.since = this.projected.get(entry.monitor.id)?.since ?? entry.pingId;
+        this.projected.set(entry.monitor.id, entry);
         if (entry.pingId > this.rowsThrough) this.rowsThrough = entry.pingId;
       }
       return result;

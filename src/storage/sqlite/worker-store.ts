@@ -6,9 +6,10 @@
  * Pings (WAL-first, shared/reference/perf.md §7): this thread decides each batch against the monitors it
  * holds (fetched from the worker on first use), appends the batch to the ping journal (one write, durable when
  * it completes, in the libuv pool) and sends the same journal frames to the worker (several batches' in one
- * message while the worker is busy, see sendFrames); a batch resolves as soon as its write is durable. The worker decides the same pings from the same monitors, in the same order (it is sent
- * every batch this thread decides), and writes the SQLite rows later, once this thread has told it the journal
- * is durable that far. Any other call that reads or writes what pings change is sent only once every append in
+ * message while the worker is busy, see sendFrames); a batch resolves as soon as its write is durable. The
+ * worker decides the same pings from the same monitors, in the same order (it is sent every batch this thread
+ * decides), and writes the SQLite rows later, once this thread has told it the journal is durable that far.
+ * Any other call that reads or writes what pings change is sent only once every append in
  * flight is durable (new pings wait meanwhile), so the worker, handling messages in order, applies every
  * acknowledged ping before it — and none that is not durable. A call that changes a monitor other than by
  * pings names it in its reply, and one that changes rules (or deletes) bumps the worker's decision generation;
